@@ -1,0 +1,9 @@
+# PRSM_SANITIZE="address,undefined" or "thread": instruments every prsm target of this build
+# (library, tests, tools). Set through the asan/tsan presets, not by hand.
+function(prsm_enable_sanitizers target)
+  if(PRSM_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=${PRSM_SANITIZE} -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=${PRSM_SANITIZE})
+  endif()
+endfunction()

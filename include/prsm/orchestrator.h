@@ -1,0 +1,177 @@
+// prsm/orchestrator.h — the entry point: MultiLLMOrchestrator.
+//
+// An orchestrator owns one event-loop thread. That thread owns every libcurl handle, the timers
+// and every request's state; it plans each query with the `RoutingStrategy`, sends the attempts
+// concurrently through the providers, feeds the answers to the `ConsensusRule`, and completes
+// the request with a fully accounted `Response`.
+//
+// Threading contract:
+// - Every public method may be called from any thread. Submit(), Cancel() and the registration
+//   methods only enqueue work and wake the loop; they never wait for the network.
+// - Completion callbacks run exactly once, on the loop thread, and never inside the call that
+//   started them, not even for immediate failures (bad query, admission limit). They must not
+//   block: a blocking callback stalls every request of this orchestrator. They may call
+//   Submit() and Cancel(). The blocking `ProcessAndWait()` detects the loop thread and returns
+//   kFailedPrecondition instead of deadlocking.
+// - Destruction stops admission, completes every request still in flight with kCancelled (their
+//   callbacks run before the destructor returns), and joins the loop thread. Do not destroy an
+//   orchestrator from one of its own callbacks.
+//
+// Lifetime: providers, strategies and rules are shared (std::shared_ptr) and kept until the
+// orchestrator is destroyed. A `RequestHandle` may outlive the orchestrator; it then does nothing.
+//
+// Errors (in callbacks and results): kInvalidArgument (empty query, unknown model in the query,
+// a provider could not encode it), kResourceExhausted (admission limit, or a provider's 429),
+// kDeadlineExceeded, kCancelled, kNoConsensus, and every provider error of the last stage's
+// attempts (kUnavailable, kUnauthenticated, kDataLoss, ...), with provider, model and HTTP
+// status attached.
+//
+// **Example**: examples/quickstart.cpp, and the comment of prsm/prsm.h.
+#ifndef PRSM_ORCHESTRATOR_H_
+#define PRSM_ORCHESTRATOR_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "prsm/consensus.h"
+#include "prsm/export.h"
+#include "prsm/model.h"
+#include "prsm/provider.h"
+#include "prsm/routing.h"
+#include "prsm/status.h"
+#include "prsm/types.h"
+
+namespace prsm {
+
+/// Which event-loop implementation runs the transfers.
+enum class ExecutorBackend : std::uint8_t {
+  kDefault,  ///< $PRSM_EXECUTOR ("epoll" or "poll") if set, else kEpoll.
+  kEpoll,    ///< curl_multi_socket_action + epoll + eventfd + timer heap (Linux).
+  kPoll,     ///< curl_multi_poll + curl_multi_wakeup (portable).
+};
+
+/// Severity of a log line.
+enum class LogLevel : std::uint8_t { kDebug, kInfo, kWarning, kError };
+
+/// Receives prsm's diagnostics. prsm itself never writes to stdout or stderr. Called on the
+/// loop thread; must not block. Lines never contain API keys.
+using LogSink = std::function<void(LogLevel level, std::string_view message)>;
+
+/// Everything fixed when the orchestrator is created.
+struct OrchestratorOptions {
+  /// Default: MakeSingleModelRouting().
+  std::shared_ptr<RoutingStrategy> routing;
+  /// Default: MakeFirstSuccessRule().
+  std::shared_ptr<const ConsensusRule> consensus;
+  /// Requests admitted but not yet completed; one more fails with kResourceExhausted.
+  std::size_t max_in_flight = 4096;
+  /// Deadline of a whole request, unless its QueryContext sets one.
+  std::chrono::milliseconds request_timeout{std::chrono::minutes(2)};
+  /// Deadline of one attempt (one HTTP exchange), capped by what is left of the request's.
+  std::chrono::milliseconds attempt_timeout{std::chrono::seconds(60)};
+  /// Deadline for establishing a connection (TCP + TLS).
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  ExecutorBackend executor = ExecutorBackend::kDefault;
+  /// Connections open at once to one host; more transfers wait for a free one (0 = no cap).
+  long max_connections_per_host = 64;
+  /// Negotiate HTTP/2 over TLS and multiplex requests on one connection (with PIPEWAIT).
+  bool http2 = true;
+  /// Largest response body accepted; a larger one fails the attempt with kDataLoss.
+  std::size_t max_response_bytes = std::size_t{16} << 20;
+  /// A PEM file of CA certificates to trust instead of the system's. TLS verification cannot
+  /// be turned off.
+  std::string ca_bundle_path;
+  /// Diagnostics; default: discarded.
+  LogSink log_sink;
+};
+
+/// The callback of `Submit()`.
+using ResponseCallback = std::function<void(Result<Response>)>;
+
+namespace detail {
+class RequestControl;
+}  // namespace detail
+
+/// Refers to one submitted request. Copyable; every method is thread-safe and may be called
+/// after the request finished or the orchestrator was destroyed.
+class PRSM_EXPORT RequestHandle {
+ public:
+  RequestHandle() = default;
+
+  /// The request's id (as in `Response::request_id`); 0 for an empty handle.
+  std::uint64_t id() const noexcept;
+
+  /// Asks the request to stop: its attempts are aborted and its callback runs with kCancelled,
+  /// unless it completed first. Returns false when it had already completed (or the handle is
+  /// empty). Idempotent.
+  bool Cancel() const;
+
+  /// True once the request's callback has been called (or is being called).
+  bool done() const noexcept;
+
+ private:
+  friend class MultiLLMOrchestrator;
+  explicit RequestHandle(std::shared_ptr<detail::RequestControl> control);
+  std::shared_ptr<detail::RequestControl> control_;
+};
+
+/// Running totals since creation.
+struct OrchestratorStats {
+  std::uint64_t submitted = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;  ///< Including cancelled and rejected by admission.
+  std::size_t in_flight = 0;
+  std::uint64_t attempts = 0;
+  double cost_usd = 0.0;
+};
+
+/// The orchestrator. See the file comment for the threading, lifetime and error contracts.
+class PRSM_EXPORT MultiLLMOrchestrator {
+ public:
+  /// Starts the loop thread. Errors: kInvalidArgument for bad options, kInternal when libcurl
+  /// or the OS cannot provide an event loop, kFailedPrecondition for a libcurl too old.
+  static Result<std::unique_ptr<MultiLLMOrchestrator>> Create(OrchestratorOptions options = {});
+
+  ~MultiLLMOrchestrator();
+  MultiLLMOrchestrator(const MultiLLMOrchestrator&) = delete;
+  MultiLLMOrchestrator& operator=(const MultiLLMOrchestrator&) = delete;
+
+  /// Registers an HTTP provider codec under its id(). Errors: kInvalidArgument (null, empty
+  /// id), kAlreadyExists.
+  Result<void> AddProvider(std::shared_ptr<const Provider> provider);
+  /// Registers a non-HTTP provider under its id(). Same errors.
+  Result<void> AddProvider(std::shared_ptr<InProcessProvider> provider);
+  /// Registers a model served by an already registered provider. Errors: kInvalidArgument
+  /// (see ModelSpec::Validate), kNotFound (no such provider), kAlreadyExists.
+  Result<void> AddModel(ModelSpec spec);
+  /// A snapshot of the registered models, in registration order.
+  ModelCatalog models() const;
+
+  /// Submits `query`; `on_done` runs exactly once, on the loop thread, never inside this call.
+  RequestHandle Submit(Query query, ResponseCallback on_done);
+
+  /// Submits `query` and returns a future of its result. The seed's `process(query, context)`.
+  std::future<Result<Response>> Process(Query query);
+
+  /// Submits `query` and waits. For simple programs; never call it from a callback (returns
+  /// kFailedPrecondition there instead of deadlocking).
+  Result<Response> ProcessAndWait(Query query);
+
+  /// Running totals. Thread-safe.
+  OrchestratorStats stats() const;
+
+ private:
+  class Impl;
+  explicit MultiLLMOrchestrator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;  // curl, epoll, RapidJSON and fmt live behind this
+};
+
+}  // namespace prsm
+
+#endif  // PRSM_ORCHESTRATOR_H_

@@ -1,0 +1,54 @@
+// prsm/providers/openai.h — the OpenAI Chat Completions codec.
+//
+// Speaks `POST {base_url}/chat/completions` as OpenAI documents it, which is also what every
+// OpenAI-compatible server accepts: vLLM, llama.cpp's server, Ollama's /v1, LM Studio, Groq,
+// Together, OpenRouter. Point `base_url` at any of them.
+//
+// Keys: `api_key` if set, else the environment variable named by `api_key_env`
+// (OPENAI_API_KEY). The key is sent as `Authorization: Bearer ...` and never appears in an
+// error, log line or metric. Base URL likewise: `base_url`, else $OPENAI_BASE_URL, else
+// https://api.openai.com/v1.
+//
+// Thread safety: the returned provider is immutable and safe to share.
+#ifndef PRSM_PROVIDERS_OPENAI_H_
+#define PRSM_PROVIDERS_OPENAI_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prsm/export.h"
+#include "prsm/provider.h"
+#include "prsm/status.h"
+
+namespace prsm {
+
+/// How to reach one OpenAI-compatible endpoint.
+struct OpenAIConfig {
+  /// The provider id models refer to.
+  std::string id = "openai";
+  /// e.g. "http://127.0.0.1:8000/v1"; empty = $`base_url_env`, else https://api.openai.com/v1.
+  std::string base_url;
+  std::string base_url_env = "OPENAI_BASE_URL";
+  /// Empty = $`api_key_env`. No key at all is allowed for servers that need none, but not for
+  /// api.openai.com.
+  std::string api_key;
+  std::string api_key_env = "OPENAI_API_KEY";
+  std::string organization;  ///< Sent as OpenAI-Organization when set.
+  std::string project;       ///< Sent as OpenAI-Project when set.
+  /// Sent with every request (e.g. OpenRouter's HTTP-Referer).
+  std::vector<HttpHeader> extra_headers;
+  /// Send the token limit as `max_completion_tokens` (OpenAI's current name, required by its
+  /// reasoning models) or as `max_tokens` (what older compatible servers know). Unset: the
+  /// former for api.openai.com, the latter elsewhere.
+  std::optional<bool> use_max_completion_tokens;
+};
+
+/// Creates the codec. Errors: kInvalidArgument for an empty id or a base URL that is not
+/// http(s)://, kUnauthenticated when talking to api.openai.com without a key.
+PRSM_EXPORT Result<std::shared_ptr<const Provider>> MakeOpenAIProvider(OpenAIConfig config = {});
+
+}  // namespace prsm
+
+#endif  // PRSM_PROVIDERS_OPENAI_H_

@@ -1,0 +1,245 @@
+// prsm/types.h — the value types a query travels in and an answer comes back in.
+//
+// A host builds a `Query` (a `CompletionRequest` plus a `QueryContext` of hints and limits),
+// hands it to `MultiLLMOrchestrator`, and gets a `Response`: the chosen answer and a full
+// account of every `Attempt` (model, outcome, latency, tokens, cost), the consensus and the route.
+//
+// Everything here is a plain value type: copyable, movable, no hidden sharing. Distinct objects
+// may be used from distinct threads; one object must not be written by two threads at once.
+// Token counts follow one convention across vendors (see `Usage`), so cost is computed alike.
+#ifndef PRSM_TYPES_H_
+#define PRSM_TYPES_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "prsm/export.h"
+#include "prsm/status.h"
+
+namespace prsm {
+
+/// Who wrote a message.
+enum class Role : std::uint8_t { kSystem, kUser, kAssistant, kTool };
+
+/// "system", "user", "assistant" or "tool" (the names the OpenAI wire format uses).
+PRSM_EXPORT std::string_view ToString(Role role) noexcept;
+
+/// A tool (function) call made by a model. `arguments_json` is the JSON text of the arguments
+/// exactly as the model produced it; prsm does not reinterpret it.
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments_json;
+};
+
+/// One message of a conversation.
+struct Message {
+  Role role = Role::kUser;
+  std::string content;
+  /// Assistant messages only: the tool calls the model made.
+  std::vector<ToolCall> tool_calls;
+  /// Tool messages only: the id of the call this message answers.
+  std::string tool_call_id;
+  /// Optional participant name.
+  std::string name;
+
+  static Message System(std::string text) { return {Role::kSystem, std::move(text), {}, {}, {}}; }
+  static Message User(std::string text) { return {Role::kUser, std::move(text), {}, {}, {}}; }
+  static Message Assistant(std::string text) {
+    return {Role::kAssistant, std::move(text), {}, {}, {}};
+  }
+  static Message ToolResult(std::string call_id, std::string text) {
+    return {Role::kTool, std::move(text), {}, std::move(call_id), {}};
+  }
+};
+
+/// A tool the model may call. `parameters_json_schema` is a JSON Schema object as text.
+struct ToolDefinition {
+  std::string name;
+  std::string description;
+  std::string parameters_json_schema = R"({"type":"object","properties":{}})";
+};
+
+/// Whether and which tool the model must call.
+struct ToolChoice {
+  enum class Mode : std::uint8_t { kAuto, kNone, kRequired, kNamed };
+  Mode mode = Mode::kAuto;
+  std::string name;  ///< For kNamed: the tool to call.
+};
+
+/// The shape the answer must take.
+struct ResponseFormat {
+  enum class Kind : std::uint8_t { kText, kJsonObject, kJsonSchema };
+  Kind kind = Kind::kText;
+  std::string name = "response";  ///< kJsonSchema: the schema's name.
+  std::string json_schema;        ///< kJsonSchema: a JSON Schema object as text.
+  bool strict = true;             ///< kJsonSchema: ask the vendor to enforce the schema.
+};
+
+/// One call to one model, in prsm's vendor-neutral form. Providers translate it to their wire
+/// format. Unset optionals are not sent, so the vendor's defaults apply.
+struct CompletionRequest {
+  /// The vendor's model id. The orchestrator fills it from the chosen `ModelSpec`; set it
+  /// yourself only when calling a `Provider` directly.
+  std::string model;
+  std::vector<Message> messages;
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<std::int32_t> max_tokens;
+  std::vector<std::string> stop;
+  std::optional<std::int64_t> seed;
+  ResponseFormat response_format;
+  bool logprobs = false;
+  std::optional<std::int32_t> top_logprobs;  ///< 0..20; implies logprobs.
+  std::vector<ToolDefinition> tools;
+  ToolChoice tool_choice;
+};
+
+/// Token counts, normalised across vendors:
+/// - `input_tokens` counts every prompt token, including `cached_input_tokens` (read from the
+///   vendor's prompt cache) and `cache_write_tokens` (written to it);
+/// - `output_tokens` counts every generated token, including `reasoning_tokens`.
+/// So uncached input = input - cached - cache_write, and visible output = output - reasoning.
+struct Usage {
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::int64_t cached_input_tokens = 0;
+  std::int64_t cache_write_tokens = 0;
+  std::int64_t reasoning_tokens = 0;
+
+  std::int64_t total_tokens() const noexcept { return input_tokens + output_tokens; }
+  Usage& operator+=(const Usage& other) noexcept {
+    input_tokens += other.input_tokens;
+    output_tokens += other.output_tokens;
+    cached_input_tokens += other.cached_input_tokens;
+    cache_write_tokens += other.cache_write_tokens;
+    reasoning_tokens += other.reasoning_tokens;
+    return *this;
+  }
+};
+
+/// Why the model stopped generating.
+enum class FinishReason : std::uint8_t {
+  kUnknown,        ///< Not reported, or a value prsm does not know (see `raw_finish_reason`).
+  kStop,           ///< Natural end or a stop sequence.
+  kLength,         ///< Hit max_tokens or the context window.
+  kToolCalls,      ///< The model called tools.
+  kContentFilter,  ///< The vendor's filter stopped it.
+};
+
+PRSM_EXPORT std::string_view ToString(FinishReason reason) noexcept;
+
+/// Log probability of one generated token, with the most likely alternatives when asked.
+struct TokenLogprob {
+  struct Alternative {
+    std::string token;
+    double logprob = 0.0;
+  };
+  std::string token;
+  double logprob = 0.0;
+  std::vector<Alternative> top;
+};
+
+/// One model's answer to one `CompletionRequest`.
+struct Completion {
+  std::string text;
+  std::vector<ToolCall> tool_calls;
+  FinishReason finish_reason = FinishReason::kUnknown;
+  std::string raw_finish_reason;  ///< The vendor's own word for it.
+  Usage usage;
+  std::vector<TokenLogprob> logprobs;  ///< Filled only when the request asked for logprobs.
+  std::string model;                   ///< The model id the vendor reports having used.
+  std::string id;                      ///< The vendor's response id.
+  /// Filled by the orchestrator: time from sending to the full answer, and its price.
+  std::chrono::microseconds latency{0};
+  double cost_usd = 0.0;
+};
+
+/// Hints and limits that come with a query: the seed's `context={...}`. Routing strategies read
+/// them; the orchestrator enforces the limits.
+struct QueryContext {
+  /// Free-form hints, e.g. {"domain","finance"}, {"priority","high"}, {"user_tier","premium"}.
+  std::map<std::string, std::string> attributes;
+  /// Only these model names may be asked (empty = every registered model).
+  std::vector<std::string> models;
+  /// The whole request must finish within this time; unset = the orchestrator's default.
+  std::optional<std::chrono::milliseconds> timeout;
+  /// Upper bound on what this query may cost, in USD (checked by budget-aware strategies).
+  std::optional<double> max_cost_usd;
+  /// Lowest acceptable expected quality in [0, 1] (read by quality-aware strategies).
+  std::optional<double> min_quality;
+};
+
+/// What a host asks: the request to send and the context to route it by.
+struct Query {
+  CompletionRequest request;
+  QueryContext context;
+
+  /// A query of one user message.
+  static Query FromText(std::string text) {
+    Query query;
+    query.request.messages.push_back(Message::User(std::move(text)));
+    return query;
+  }
+};
+
+/// One call to one model made while answering a query.
+struct Attempt {
+  enum class Outcome : std::uint8_t {
+    kSucceeded,  ///< The model answered.
+    kFailed,     ///< Transport, HTTP or parse error: see `error`.
+    kCancelled,  ///< prsm stopped it: the decision was reached without it, or the host cancelled.
+  };
+  std::string model;     ///< The registered model name.
+  std::string provider;  ///< The provider id it was sent through.
+  std::size_t stage = 0;  ///< Index of the plan stage that made it.
+  Outcome outcome = Outcome::kFailed;
+  std::optional<Error> error;  ///< Set when `outcome` is kFailed or kCancelled.
+  std::string text;            ///< What the model said (empty unless it succeeded).
+  Usage usage;
+  double cost_usd = 0.0;
+  std::chrono::microseconds started_after{0};  ///< From the request's start to this attempt's.
+  std::chrono::microseconds latency{0};        ///< From this attempt's start to its end.
+};
+
+PRSM_EXPORT std::string_view ToString(Attempt::Outcome outcome) noexcept;
+
+/// How the answer was agreed.
+struct ConsensusReport {
+  std::string rule;                      ///< The consensus rule's name.
+  double agreement = 0.0;                ///< Share of answers that agreed with the chosen one.
+  double confidence = 0.0;               ///< The rule's confidence in the chosen answer, [0, 1].
+  std::vector<std::string> agreeing_models;
+  std::string explanation;
+};
+
+/// How the query was routed.
+struct RouteReport {
+  std::string strategy;                         ///< The routing strategy's name.
+  std::vector<std::vector<std::string>> stages;  ///< The planned models, stage by stage.
+  std::string explanation;                      ///< Why, in the strategy's words.
+};
+
+/// The answer to a query, with a full account of how it was obtained.
+struct Response {
+  std::uint64_t request_id = 0;  ///< Unique within one orchestrator; also in the RequestHandle.
+  std::string answer;            ///< `completion.text` of the chosen answer.
+  std::string model;             ///< The registered name of the model whose answer was chosen.
+  Completion completion;         ///< The chosen completion, in full.
+  std::vector<Attempt> attempts;  ///< Every call made, in the order they started.
+  ConsensusReport consensus;
+  RouteReport route;
+  Usage usage;            ///< Summed over every attempt, the losers included.
+  double cost_usd = 0.0;  ///< Summed over every attempt, the losers included.
+  std::chrono::microseconds latency{0};  ///< From Submit() to the decision.
+};
+
+}  // namespace prsm
+
+#endif  // PRSM_TYPES_H_

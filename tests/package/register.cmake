@@ -1,0 +1,1 @@
+# placeholder: package tests are registered here
