@@ -1,1 +1,287 @@
-// placeholder
+// MultiLLMOrchestrator: the thread-safe facade, admission, and the loop-side registry of
+// requests. The per-request logic is in request.cpp; the event loop in net/executor.cpp.
+#include "prsm/orchestrator.h"
+
+#include <fmt/format.h>
+
+#include <mutex>
+#include <unordered_map>
+
+#include "net/executor.h"
+#include "registry.h"
+#include "request.h"
+
+namespace prsm {
+
+// --- RequestHandle ------------------------------------------------------------------------
+
+RequestHandle::RequestHandle(std::shared_ptr<detail::RequestControl> control)
+    : control_(std::move(control)) {}
+
+std::uint64_t RequestHandle::id() const noexcept { return control_ ? control_->id() : 0; }
+
+bool RequestHandle::Cancel() const { return control_ && control_->Cancel(); }
+
+bool RequestHandle::done() const noexcept { return control_ && control_->done(); }
+
+// --- Impl ---------------------------------------------------------------------------------
+
+class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
+ public:
+  explicit Impl(OrchestratorOptions options) : options_(std::move(options)) {}
+
+  ~Impl() {
+    if (!executor_) return;  // Init() failed: nothing ever ran
+    // Cancel everything still in flight (their callbacks run now, with kCancelled), then let
+    // the loop drain and join it. Requests must go before the executor they reference.
+    executor_->Post([this] {
+      shutting_down_ = true;
+      Error why(ErrorCode::kCancelled, "the orchestrator is being destroyed");
+      for (auto& [id, request] : requests_) request->Cancel(why);
+    });
+    executor_->Stop();
+    requests_.clear();
+    executor_.reset();
+  }
+
+  Result<void> Init() {
+    if (!options_.routing) options_.routing = MakeSingleModelRouting();
+    if (!options_.consensus) options_.consensus = MakeFirstSuccessRule();
+    if (options_.max_in_flight == 0) {
+      return Error(ErrorCode::kInvalidArgument, "max_in_flight must be at least 1");
+    }
+    if (options_.request_timeout.count() <= 0 || options_.attempt_timeout.count() <= 0 ||
+        options_.connect_timeout.count() <= 0) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "request_timeout, attempt_timeout and connect_timeout must be positive");
+    }
+    if (options_.max_response_bytes == 0) {
+      return Error(ErrorCode::kInvalidArgument, "max_response_bytes must be positive");
+    }
+    net::ExecutorOptions executor_options;
+    executor_options.backend = options_.executor;
+    executor_options.max_connections_per_host = options_.max_connections_per_host;
+    executor_options.transfer.http2 = options_.http2;
+    executor_options.transfer.ca_bundle_path = options_.ca_bundle_path;
+    executor_options.transfer.connect_timeout = options_.connect_timeout;
+    executor_options.log = options_.log_sink;
+    auto executor = net::Executor::Create(std::move(executor_options));
+    if (!executor) return std::move(executor).error();
+    executor_ = std::move(*executor);
+    return {};
+  }
+
+  RequestHandle Submit(Query query, ResponseCallback on_done) {
+    const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
+    if (!on_done) on_done = [](Result<Response>) {};
+    auto control = std::make_shared<detail::RequestControl>(
+        id, executor_->queue(), [this](std::uint64_t request_id) { CancelRequest(request_id); });
+    {
+      std::lock_guard<std::mutex> lock(totals_mutex_);
+      ++totals_.submitted;
+    }
+    std::optional<Error> rejection;
+    if (in_flight_.fetch_add(1, std::memory_order_acq_rel) >= options_.max_in_flight) {
+      in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+      rejection = Error(ErrorCode::kResourceExhausted,
+                        fmt::format("admission limit reached: {} requests already in flight "
+                                    "(OrchestratorOptions::max_in_flight)",
+                                    options_.max_in_flight));
+    }
+    auto task = [this, id, query = std::move(query), on_done, control,
+                 registry = registry_.snapshot(), rejection]() mutable {
+      if (rejection) {
+        CompleteRejected(*rejection, control, on_done);
+        return;
+      }
+      Admit(id, std::move(query), std::move(on_done), std::move(control), std::move(registry));
+    };
+    if (!executor_->Post(std::move(task))) {
+      // Only reachable when Submit races the destructor, which the contract forbids; exactly
+      // once beats never inline, so report it here.
+      if (!rejection) in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+      control->MarkDone();
+      on_done(Error(ErrorCode::kCancelled, "the orchestrator is being destroyed"));
+    }
+    return RequestHandle(std::move(control));
+  }
+
+  Result<Response> ProcessAndWait(Query query) {
+    if (executor_->InLoopThread()) {
+      return Error(ErrorCode::kFailedPrecondition,
+                   "ProcessAndWait() was called from a prsm callback, where waiting would "
+                   "deadlock the event loop; use Submit() there");
+    }
+    auto promise = std::make_shared<std::promise<Result<Response>>>();
+    auto future = promise->get_future();
+    Submit(std::move(query),
+           [promise](Result<Response> outcome) { promise->set_value(std::move(outcome)); });
+    return future.get();
+  }
+
+  OrchestratorStats stats() const {
+    std::lock_guard<std::mutex> lock(totals_mutex_);
+    OrchestratorStats copy = totals_;
+    copy.in_flight = in_flight_.load(std::memory_order_acquire);
+    return copy;
+  }
+
+  internal::Registry& registry() { return registry_; }
+
+  // --- RequestHost (loop thread) ---
+  net::Executor& executor() override { return *executor_; }
+  const OrchestratorOptions& options() const override { return options_; }
+  const std::map<std::string, ModelStats>& model_stats() const override { return model_stats_; }
+
+  void RecordAttemptStarted(const std::string& model) override {
+    ++model_stats_[model].attempts;
+    std::lock_guard<std::mutex> lock(totals_mutex_);
+    ++totals_.attempts;
+  }
+
+  void RecordAttemptEnded(const std::string& model, Attempt::Outcome outcome,
+                          std::chrono::microseconds latency) override {
+    ModelStats& stats = model_stats_[model];
+    if (outcome == Attempt::Outcome::kFailed) ++stats.failures;
+    if (outcome != Attempt::Outcome::kSucceeded) return;  // a cancelled attempt says nothing
+    ++stats.successes;
+    constexpr double kWeight = 0.2;  // recent answers count most; ~10 samples of memory
+    const double ms = static_cast<double>(latency.count()) / 1000.0;
+    stats.latency_ewma_ms =
+        stats.successes == 1 ? ms : (1.0 - kWeight) * stats.latency_ewma_ms + kWeight * ms;
+  }
+
+  void PostAttemptResult(std::uint64_t id, std::size_t attempt,
+                         Result<Completion> result) override {
+    // From any thread; dropped if the loop is gone, ignored if the request finished.
+    executor_->Post([this, id, attempt, result = std::move(result)]() mutable {
+      if (auto it = requests_.find(id); it != requests_.end()) {
+        it->second->OnAttemptResult(attempt, std::move(result));
+      }
+    });
+  }
+
+  void OnRequestFinished(std::uint64_t id, const Query& query, const Result<Response>& outcome,
+                         double cost_usd) override {
+    in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    {
+      std::lock_guard<std::mutex> lock(totals_mutex_);
+      ++(outcome ? totals_.succeeded : totals_.failed);
+      totals_.cost_usd += cost_usd;
+    }
+    if (!shutting_down_) {
+      try {
+        options_.routing->Observe(query, outcome);
+      } catch (...) {
+        executor_->Log(LogLevel::kError, fmt::format("routing strategy '{}' Observe threw",
+                                                     options_.routing->name()));
+      }
+    }
+    // Destroyed on the next turn of the loop, after its callback has returned.
+    executor_->Post([this, id] { requests_.erase(id); });
+  }
+
+ private:
+  void Admit(std::uint64_t id, Query query, ResponseCallback on_done,
+             std::shared_ptr<detail::RequestControl> control,
+             std::shared_ptr<const internal::RegistrySnapshot> registry) {
+    if (shutting_down_) {
+      in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+      CompleteRejected(Error(ErrorCode::kCancelled, "the orchestrator is being destroyed"),
+                       control, on_done);
+      return;
+    }
+    auto request = std::make_unique<internal::Request>(
+        *this, id, std::move(query), std::move(on_done), std::move(control), std::move(registry),
+        options_.routing, options_.consensus);
+    internal::Request& started = *request;
+    requests_.emplace(id, std::move(request));
+    started.Start();
+  }
+
+  void CompleteRejected(const Error& error, const std::shared_ptr<detail::RequestControl>& control,
+                        ResponseCallback& on_done) {
+    {
+      std::lock_guard<std::mutex> lock(totals_mutex_);
+      ++totals_.failed;
+    }
+    control->MarkDone();
+    try {
+      on_done(error);
+    } catch (...) {
+      executor_->Log(LogLevel::kError, "a request callback threw; ignored");
+    }
+  }
+
+  void CancelRequest(std::uint64_t id) {
+    if (auto it = requests_.find(id); it != requests_.end()) {
+      it->second->Cancel(Error(ErrorCode::kCancelled, "cancelled by the host"));
+    }
+  }
+
+  OrchestratorOptions options_;
+  internal::Registry registry_;
+  std::unique_ptr<net::Executor> executor_;
+
+  // Loop-thread state.
+  std::unordered_map<std::uint64_t, std::unique_ptr<internal::Request>> requests_;
+  std::map<std::string, ModelStats> model_stats_;
+  bool shutting_down_ = false;
+
+  // Any thread.
+  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::size_t> in_flight_{0};
+  mutable std::mutex totals_mutex_;
+  OrchestratorStats totals_;
+};
+
+// --- MultiLLMOrchestrator -----------------------------------------------------------------
+
+MultiLLMOrchestrator::MultiLLMOrchestrator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+MultiLLMOrchestrator::~MultiLLMOrchestrator() = default;
+
+Result<std::unique_ptr<MultiLLMOrchestrator>> MultiLLMOrchestrator::Create(
+    OrchestratorOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  if (auto started = impl->Init(); !started) return std::move(started).error();
+  return std::unique_ptr<MultiLLMOrchestrator>(new MultiLLMOrchestrator(std::move(impl)));
+}
+
+Result<void> MultiLLMOrchestrator::AddProvider(std::shared_ptr<const Provider> provider) {
+  if (!provider) return Error(ErrorCode::kInvalidArgument, "provider is null");
+  const std::string id(provider->id());
+  return impl_->registry().AddProvider(id, {std::move(provider), nullptr});
+}
+
+Result<void> MultiLLMOrchestrator::AddProvider(std::shared_ptr<InProcessProvider> provider) {
+  if (!provider) return Error(ErrorCode::kInvalidArgument, "provider is null");
+  const std::string id(provider->id());
+  return impl_->registry().AddProvider(id, {nullptr, std::move(provider)});
+}
+
+Result<void> MultiLLMOrchestrator::AddModel(ModelSpec spec) {
+  return impl_->registry().AddModel(std::move(spec));
+}
+
+ModelCatalog MultiLLMOrchestrator::models() const { return impl_->registry().snapshot()->models; }
+
+RequestHandle MultiLLMOrchestrator::Submit(Query query, ResponseCallback on_done) {
+  return impl_->Submit(std::move(query), std::move(on_done));
+}
+
+std::future<Result<Response>> MultiLLMOrchestrator::Process(Query query) {
+  auto promise = std::make_shared<std::promise<Result<Response>>>();
+  auto future = promise->get_future();
+  impl_->Submit(std::move(query),
+                [promise](Result<Response> outcome) { promise->set_value(std::move(outcome)); });
+  return future;
+}
+
+Result<Response> MultiLLMOrchestrator::ProcessAndWait(Query query) {
+  return impl_->ProcessAndWait(std::move(query));
+}
+
+OrchestratorStats MultiLLMOrchestrator::stats() const { return impl_->stats(); }
+
+}  // namespace prsm

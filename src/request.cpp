@@ -1,1 +1,503 @@
-// placeholder
+#include "request.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "net/error_map.h"
+#include "net/retry_after.h"
+
+namespace prsm {
+
+bool detail::RequestControl::Cancel() {
+  if (done()) return false;
+  return queue_->Post([cancel = cancel_, id = id_] { cancel(id); });
+}
+
+namespace internal {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+// Runs plug-in code; an exception becomes a kInternal error naming the plug-in, never a crash.
+template <typename T, typename F>
+Result<T> CallPlugin(std::string_view what, F&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return Error(ErrorCode::kInternal, fmt::format("{} threw: {}", what, e.what()));
+  } catch (...) {
+    return Error(ErrorCode::kInternal, fmt::format("{} threw a non-standard exception", what));
+  }
+}
+
+std::string DescribeShort(const Error& error) {
+  std::string out(ToString(error.code()));
+  if (error.http_status()) out += fmt::format(" (HTTP {})", *error.http_status());
+  return out;
+}
+
+std::optional<milliseconds> RetryAfterOf(const HttpResponse& response) {
+  // retry-after-ms (OpenAI, Azure) is the more precise of the two when both are sent.
+  if (auto ms = net::ParseRetryAfterMs(response.Header("retry-after-ms"))) return ms;
+  return net::ParseRetryAfter(response.Header("retry-after"), std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+Request::Request(RequestHost& host, std::uint64_t id, Query query, ResponseCallback done,
+                 std::shared_ptr<detail::RequestControl> control,
+                 std::shared_ptr<const RegistrySnapshot> registry,
+                 std::shared_ptr<RoutingStrategy> routing,
+                 std::shared_ptr<const ConsensusRule> consensus)
+    : host_(host),
+      id_(id),
+      query_(std::move(query)),
+      done_(std::move(done)),
+      control_(std::move(control)),
+      registry_(std::move(registry)),
+      routing_(std::move(routing)),
+      consensus_(std::move(consensus)),
+      started_(net::Clock::now()) {}
+
+std::chrono::microseconds Request::Elapsed() const {
+  return duration_cast<microseconds>(net::Clock::now() - started_);
+}
+
+void Request::Start() {
+  const milliseconds timeout = query_.context.timeout.value_or(host_.options().request_timeout);
+  if (timeout.count() <= 0) {
+    Finish(Error(ErrorCode::kInvalidArgument,
+                 fmt::format("the request timeout must be positive, not {} ms", timeout.count())));
+    return;
+  }
+  deadline_ = started_ + timeout;
+  if (auto routed = PrepareRoute(); !routed) {
+    Finish(std::move(routed).error());
+    return;
+  }
+  deadline_timer_ = host_.executor().AddTimer(deadline_, [this] { OnDeadline(); });
+  StartStage(0);
+}
+
+Result<void> Request::PrepareRoute() {
+  if (query_.request.messages.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "the query has no messages");
+  }
+  if (registry_->models.empty()) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "no models are registered; call AddModel() before submitting queries");
+  }
+  eligible_ = &registry_->models;
+  if (!query_.context.models.empty()) {
+    // The query's own order is its preference order.
+    filtered_models_.emplace();
+    for (const std::string& name : query_.context.models) {
+      const ModelSpec* spec = registry_->models.Find(name);
+      if (spec == nullptr) {
+        return Error(ErrorCode::kNotFound,
+                     fmt::format("QueryContext::models names '{}', which is not registered", name))
+            .WithModel(name);
+      }
+      if (filtered_models_->Find(name) == nullptr) (void)filtered_models_->Add(*spec);
+    }
+    eligible_ = &*filtered_models_;
+  }
+
+  const RoutingContext context{*eligible_, host_.model_stats()};
+  auto plan = CallPlugin<RoutePlan>(fmt::format("routing strategy '{}'", routing_->name()),
+                                    [&] { return routing_->Plan(query_, context); });
+  if (!plan) return std::move(plan).error();
+  plan_ = std::move(*plan);
+  if (plan_.stages.empty()) {
+    return Error(ErrorCode::kInternal,
+                 fmt::format("routing strategy '{}' returned an empty plan", routing_->name()));
+  }
+  for (std::size_t s = 0; s < plan_.stages.size(); ++s) {
+    if (plan_.stages[s].models.empty()) {
+      return Error(ErrorCode::kInternal, fmt::format("routing strategy '{}' planned stage {} "
+                                                     "with no models",
+                                                     routing_->name(), s));
+    }
+    if (plan_.stages[s].stagger.count() < 0) {
+      return Error(ErrorCode::kInternal,
+                   fmt::format("routing strategy '{}' planned a negative stagger", routing_->name()));
+    }
+    for (const std::string& name : plan_.stages[s].models) {
+      if (eligible_->Find(name) == nullptr) {
+        return Error(ErrorCode::kInternal,
+                     fmt::format("routing strategy '{}' planned model '{}', which this query may "
+                                 "not use",
+                                 routing_->name(), name))
+            .WithModel(name);
+      }
+    }
+  }
+  return {};
+}
+
+void Request::StartStage(std::size_t stage) {
+  stage_ = stage;
+  stage_first_attempt_ = attempts_.size();
+  stage_started_ = 0;
+  candidates_.clear();
+  candidate_attempt_.clear();
+  const PlanStage& plan = plan_.stages[stage];
+  if (plan.stagger.count() == 0) {
+    for (std::size_t i = 0; i < plan.models.size() && !finished_; ++i) StartNextAttemptOfStage();
+    return;
+  }
+  StartNextAttemptOfStage();
+}
+
+void Request::StartNextAttemptOfStage() {
+  const PlanStage& plan = plan_.stages[stage_];
+  if (finished_ || stage_started_ >= plan.models.size()) return;
+  const std::string& model = plan.models[stage_started_++];
+  if (plan.stagger.count() > 0 && stage_started_ < plan.models.size()) {
+    // Hedging: the next attempt starts after `stagger` unless the stage decides first.
+    host_.executor().CancelTimer(stagger_timer_);
+    stagger_timer_ = host_.executor().AddTimer(net::Clock::now() + plan.stagger, [this] {
+      stagger_timer_ = 0;
+      StartNextAttemptOfStage();
+    });
+  }
+  StartAttempt(model);
+}
+
+void Request::StartAttempt(const std::string& model) {
+  const std::size_t index = attempts_.size();
+  AttemptState& attempt = attempts_.emplace_back();
+  attempt.spec = eligible_->Find(model);
+  attempt.provider = registry_->ProviderFor(*attempt.spec);
+  attempt.started = net::Clock::now();
+  attempt.running = true;
+  attempt.record.model = attempt.spec->name;
+  attempt.record.provider = attempt.spec->provider;
+  attempt.record.stage = stage_;
+  attempt.record.started_after = Elapsed();
+  host_.RecordAttemptStarted(attempt.spec->name);
+
+  const auto left = duration_cast<milliseconds>(deadline_ - attempt.started);
+  const milliseconds timeout = std::min(host_.options().attempt_timeout, left);
+  if (timeout.count() <= 0) {
+    // No time left to try: the deadline timer is due and will finish the request.
+    host_.PostAttemptResult(id_, index,
+                            Error(ErrorCode::kDeadlineExceeded,
+                                  "no time left in the request deadline to start this attempt"));
+    return;
+  }
+  // One CompletionRequest serves every attempt: only the model id differs.
+  query_.request.model = attempt.spec->wire_model();
+  if (attempt.provider->http) {
+    StartHttpAttempt(index, timeout);
+  } else {
+    StartInProcessAttempt(index, timeout);
+  }
+}
+
+void Request::StartHttpAttempt(std::size_t index, milliseconds timeout) {
+  AttemptState& attempt = attempts_[index];
+  const Provider& provider = *attempt.provider->http;
+  auto http = CallPlugin<HttpRequest>(fmt::format("provider '{}' BuildRequest", provider.id()),
+                                      [&] { return provider.BuildRequest(query_.request); });
+  if (!http) {
+    // Reported through the loop, never from inside the stage's start-up.
+    host_.PostAttemptResult(id_, index, std::move(http).error());
+    return;
+  }
+  net::TransferOptions options;
+  options.timeout = timeout;
+  options.max_response_bytes = host_.options().max_response_bytes;
+  // `this` outlives the transfer: a finishing request cancels its transfers, and a cancelled
+  // transfer's callback never runs.
+  attempt.transfer = host_.executor().StartTransfer(
+      std::move(*http), options,
+      [this, index](net::TransferResult result) { OnTransferDone(index, std::move(result)); });
+}
+
+void Request::StartInProcessAttempt(std::size_t index, milliseconds timeout) {
+  AttemptState& attempt = attempts_[index];
+  InProcessProvider& provider = *attempt.provider->in_process;
+  attempt.timeout_timer = host_.executor().AddTimer(attempt.started + timeout, [this, index,
+                                                                                timeout] {
+    attempts_[index].timeout_timer = 0;
+    OnAttemptResult(index, Error(ErrorCode::kDeadlineExceeded,
+                                 fmt::format("no answer within the attempt timeout of {} ms",
+                                             timeout.count())));
+  });
+  RequestHost* host = &host_;
+  const std::uint64_t id = id_;
+  auto called = CallPlugin<bool>(fmt::format("provider '{}' Call", provider.id()), [&] {
+    provider.Call(query_.request, [host, id, index](Result<Completion> result) {
+      host->PostAttemptResult(id, index, std::move(result));
+    });
+    return true;
+  });
+  if (!called) host_.PostAttemptResult(id_, index, std::move(called).error());
+}
+
+void Request::OnTransferDone(std::size_t index, net::TransferResult result) {
+  AttemptState& attempt = attempts_[index];
+  attempt.transfer = 0;
+  if (!result.response) {
+    OnAttemptResult(index, std::move(result.response).error());
+    return;
+  }
+  OnAttemptResult(index, DecodeResponse(attempt, *result.response));
+}
+
+Result<Completion> Request::DecodeResponse(const AttemptState& attempt,
+                                           const HttpResponse& response) {
+  const Provider& provider = *attempt.provider->http;
+  const ErrorCode code = net::ErrorCodeForHttpStatus(response.status);
+  if (code == ErrorCode::kOk) {
+    return CallPlugin<Completion>(fmt::format("provider '{}' ParseResponse", provider.id()),
+                                  [&] { return provider.ParseResponse(response); });
+  }
+  Error mapped = Error(code, fmt::format("HTTP {}", response.status)).WithHttpStatus(response.status);
+  if (auto delay = RetryAfterOf(response)) mapped.WithRetryAfter(*delay);
+  // Result<Error> cannot exist, so wrap the refined error as a failed Result<Completion>.
+  return CallPlugin<Completion>(fmt::format("provider '{}' ParseError", provider.id()),
+                                [&]() -> Result<Completion> {
+                                  return provider.ParseError(response, mapped);
+                                });
+}
+
+void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
+  if (finished_ || index >= attempts_.size()) return;
+  AttemptState& attempt = attempts_[index];
+  if (!attempt.running) return;  // a late or duplicate answer: the attempt already ended
+  attempt.running = false;
+  if (attempt.timeout_timer != 0) {
+    host_.executor().CancelTimer(attempt.timeout_timer);
+    attempt.timeout_timer = 0;
+  }
+  const auto latency = duration_cast<microseconds>(net::Clock::now() - attempt.started);
+  Attempt& record = attempt.record;
+  record.latency = latency;
+  if (result) {
+    Completion& completion = *result;
+    completion.latency = latency;
+    completion.cost_usd = attempt.spec->CostUsd(completion.usage);
+    record.outcome = Attempt::Outcome::kSucceeded;
+    record.text = completion.text;
+    record.usage = completion.usage;
+    record.cost_usd = completion.cost_usd;
+  } else {
+    Error error = std::move(result).error();
+    if (error.provider().empty()) error.WithProvider(attempt.spec->provider);
+    if (error.model().empty()) error.WithModel(attempt.spec->name);
+    record.outcome = Attempt::Outcome::kFailed;
+    record.error = error;
+    result = std::move(error);
+  }
+  host_.RecordAttemptEnded(attempt.spec->name, record.outcome, latency);
+  candidates_.push_back({attempt.spec->name, std::move(result)});
+  candidate_attempt_.push_back(index);
+  Evaluate();
+}
+
+void Request::Evaluate() {
+  const std::size_t expected = plan_.stages[stage_].models.size();
+  const bool all_arrived = candidates_.size() == expected;
+  auto decided =
+      CallPlugin<bool>(fmt::format("consensus rule '{}' IsDecided", consensus_->name()),
+                       [&] { return consensus_->IsDecided(candidates_, expected); });
+  if (!decided) {
+    Finish(std::move(decided).error());
+    return;
+  }
+  if (!*decided && !all_arrived) {
+    // A hedged stage whose running attempts all failed starts its next attempt now rather than
+    // waiting out the stagger.
+    const bool any_running =
+        std::any_of(attempts_.begin() + static_cast<std::ptrdiff_t>(stage_first_attempt_),
+                    attempts_.end(), [](const AttemptState& a) { return a.running; });
+    if (!any_running) StartNextAttemptOfStage();
+    return;
+  }
+  auto decision = CallPlugin<Decision>(fmt::format("consensus rule '{}' Decide", consensus_->name()),
+                                       [&] { return consensus_->Decide(candidates_); });
+  if (!decision) {
+    Finish(std::move(decision).error());
+    return;
+  }
+  if (decision->accepted) {
+    if (decision->chosen >= candidates_.size() || !candidates_[decision->chosen].result) {
+      Finish(Error(ErrorCode::kInternal,
+                   fmt::format("consensus rule '{}' accepted candidate {}, which is not a "
+                               "successful answer",
+                               consensus_->name(), decision->chosen)));
+      return;
+    }
+    StopRunningAttempts(Error(ErrorCode::kCancelled,
+                              fmt::format("not needed: consensus rule '{}' decided without it",
+                                          consensus_->name())));
+    const std::size_t chosen_attempt = candidate_attempt_[decision->chosen];
+    Finish(BuildResponse(chosen_attempt, *decision));
+    return;
+  }
+  const bool any_success = std::any_of(candidates_.begin(), candidates_.end(),
+                                       [](const Candidate& c) { return c.result.has_value(); });
+  StageEnded(any_success, decision->explanation);
+}
+
+void Request::StageEnded(bool any_success, const std::string& rejection) {
+  if (stagger_timer_ != 0) {
+    host_.executor().CancelTimer(stagger_timer_);
+    stagger_timer_ = 0;
+  }
+  StopRunningAttempts(Error(ErrorCode::kCancelled,
+                            fmt::format("not needed: stage {} ended without it", stage_)));
+  for (std::size_t next = stage_ + 1; next < plan_.stages.size(); ++next) {
+    const StageTrigger trigger = plan_.stages[next].trigger;
+    const bool runs = trigger == StageTrigger::kOnFailureOrRejection ||
+                      (trigger == StageTrigger::kOnFailure && !any_success) ||
+                      (trigger == StageTrigger::kOnRejection && any_success);
+    if (runs) {
+      StartStage(next);
+      return;
+    }
+  }
+  if (any_success) {
+    std::string message =
+        fmt::format("consensus rule '{}' accepted none of the {} answers of stage {}",
+                    consensus_->name(), candidates_.size(), stage_);
+    if (!rejection.empty()) message += ": " + rejection;
+    Finish(Error(ErrorCode::kNoConsensus, std::move(message)));
+    return;
+  }
+  Finish(AllFailedError());
+}
+
+Error Request::AllFailedError() const {
+  // The last failure speaks for the request (its code, provider, model, status and
+  // Retry-After); the message lists the others so nothing is hidden.
+  const Attempt* last = nullptr;
+  std::vector<const Attempt*> failed;
+  for (const AttemptState& attempt : attempts_) {
+    if (attempt.record.outcome == Attempt::Outcome::kFailed && attempt.record.error) {
+      failed.push_back(&attempt.record);
+      last = &attempt.record;
+    }
+  }
+  if (last == nullptr) return Error(ErrorCode::kInternal, "the request ended with no attempt");
+  Error error = *last->error;
+  if (failed.size() > 1) {
+    std::string others;
+    for (const Attempt* attempt : failed) {
+      if (attempt == last) continue;
+      others += fmt::format("{}{}: {}", others.empty() ? "" : "; ", attempt->model,
+                            DescribeShort(*attempt->error));
+    }
+    error = Error(error.code(), fmt::format("all {} attempts failed; last ({}): {}; earlier: {}",
+                                            failed.size(), last->model, last->error->message(),
+                                            others))
+                .WithProvider(last->error->provider())
+                .WithModel(last->error->model());
+    if (last->error->http_status()) error.WithHttpStatus(*last->error->http_status());
+    if (last->error->retry_after()) error.WithRetryAfter(*last->error->retry_after());
+  }
+  return error;
+}
+
+void Request::StopAttempt(AttemptState& attempt, const Error& why) {
+  if (!attempt.running) return;
+  attempt.running = false;
+  if (attempt.transfer != 0) {
+    host_.executor().CancelTransfer(attempt.transfer);
+    attempt.transfer = 0;
+  }
+  if (attempt.timeout_timer != 0) {
+    host_.executor().CancelTimer(attempt.timeout_timer);
+    attempt.timeout_timer = 0;
+  }
+  attempt.record.outcome = Attempt::Outcome::kCancelled;
+  attempt.record.error = why;
+  attempt.record.latency = duration_cast<microseconds>(net::Clock::now() - attempt.started);
+  host_.RecordAttemptEnded(attempt.spec->name, Attempt::Outcome::kCancelled,
+                           attempt.record.latency);
+}
+
+void Request::StopRunningAttempts(const Error& why) {
+  for (AttemptState& attempt : attempts_) StopAttempt(attempt, why);
+}
+
+void Request::OnDeadline() {
+  deadline_timer_ = 0;
+  const auto timeout = duration_cast<milliseconds>(deadline_ - started_);
+  Cancel(Error(ErrorCode::kDeadlineExceeded,
+               fmt::format("the request deadline of {} ms expired after {} attempt(s)",
+                           timeout.count(), attempts_.size())));
+}
+
+void Request::Cancel(Error reason) {
+  if (finished_) return;
+  StopRunningAttempts(reason);
+  Finish(std::move(reason));
+}
+
+Response Request::BuildResponse(std::size_t chosen_attempt, const Decision& decision) {
+  Response response;
+  response.request_id = id_;
+  Candidate& winner = candidates_[decision.chosen];
+  response.completion = std::move(*winner.result);
+  response.answer = response.completion.text;
+  response.model = attempts_[chosen_attempt].spec->name;
+
+  response.consensus.rule = std::string(consensus_->name());
+  response.consensus.agreement = decision.agreement;
+  response.consensus.confidence = decision.confidence;
+  response.consensus.explanation = decision.explanation;
+  for (std::size_t supporter : decision.supporters) {
+    if (supporter < candidates_.size()) {
+      response.consensus.agreeing_models.push_back(candidates_[supporter].model);
+    }
+  }
+  return response;
+}
+
+void Request::Finish(Result<Response> outcome) {
+  if (finished_) return;
+  finished_ = true;
+  StopRunningAttempts(Error(ErrorCode::kCancelled, "the request finished without it"));
+  if (deadline_timer_ != 0) host_.executor().CancelTimer(deadline_timer_);
+  if (stagger_timer_ != 0) host_.executor().CancelTimer(stagger_timer_);
+  deadline_timer_ = stagger_timer_ = 0;
+
+  Usage usage;
+  double cost_usd = 0.0;
+  for (const AttemptState& attempt : attempts_) {
+    usage += attempt.record.usage;
+    cost_usd += attempt.record.cost_usd;
+  }
+  if (outcome) {
+    Response& response = *outcome;
+    response.latency = Elapsed();
+    response.route.strategy = std::string(routing_->name());
+    response.route.explanation = plan_.explanation;
+    for (const PlanStage& stage : plan_.stages) response.route.stages.push_back(stage.models);
+    response.usage = usage;
+    response.cost_usd = cost_usd;
+    response.attempts.reserve(attempts_.size());
+    for (AttemptState& attempt : attempts_) response.attempts.push_back(std::move(attempt.record));
+  }
+  // Failed requests cost money too (a rejected vote was paid for): the host counts it all.
+  host_.OnRequestFinished(id_, query_, outcome, cost_usd);
+  control_->MarkDone();
+  ResponseCallback done = std::move(done_);
+  try {
+    done(std::move(outcome));
+  } catch (...) {
+    host_.executor().Log(LogLevel::kError,
+                         fmt::format("the callback of request {} threw; ignored", id_));
+  }
+}
+
+}  // namespace internal
+}  // namespace prsm

@@ -1,1 +1,282 @@
-// placeholder
+#include "net/executor.h"
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cassert>
+#include <cstdlib>
+#include <string_view>
+
+#include "prsm/version.h"
+
+namespace prsm::net {
+
+Result<ExecutorBackend> ResolveBackend(ExecutorBackend requested) {
+  if (requested != ExecutorBackend::kDefault) return requested;
+  const char* env = std::getenv("PRSM_EXECUTOR");
+  if (env == nullptr || *env == '\0') return ExecutorBackend::kEpoll;
+  const std::string_view name(env);
+  if (name == "epoll") return ExecutorBackend::kEpoll;
+  if (name == "poll") return ExecutorBackend::kPoll;
+  return Error(ErrorCode::kInvalidArgument,
+               fmt::format("PRSM_EXECUTOR is '{}'; expected 'epoll' or 'poll'", name));
+}
+
+Executor::Executor(ExecutorOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<Executor>> Executor::Create(ExecutorOptions options) {
+  auto backend_kind = ResolveBackend(options.backend);
+  if (!backend_kind) return std::move(backend_kind).error();
+  if (options.max_connections_per_host < 0) {
+    return Error(ErrorCode::kInvalidArgument, "max_connections_per_host must be >= 0");
+  }
+  if (options.transfer.user_agent.empty()) {
+    options.transfer.user_agent = "prsm/" PRSM_VERSION_STRING;
+  }
+  auto curl_global = CurlGlobal::Acquire();
+  if (!curl_global) return std::move(curl_global).error();
+
+  std::unique_ptr<Executor> executor(new Executor(std::move(options)));
+  executor->curl_global_ = std::move(*curl_global);
+  executor->backend_kind_ = *backend_kind;
+  if (executor->options_.transfer.http2 && !executor->curl_global_->http2_available()) {
+    executor->options_.transfer.http2 = false;
+    executor->Log(LogLevel::kWarning,
+                  fmt::format("{} has no HTTP/2 support; using HTTP/1.1 only",
+                              executor->curl_global_->version()));
+  }
+
+  executor->multi_.reset(curl_multi_init());
+  if (!executor->multi_) return Error(ErrorCode::kInternal, "curl_multi_init failed");
+  CURLM* multi = executor->multi_.get();
+  // HTTP/2 multiplexing is libcurl's default since 7.62; say so anyway, with the per-host cap
+  // that keeps a burst from opening hundreds of TLS connections.
+  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, executor->options_.max_connections_per_host);
+
+  auto backend = executor->backend_kind_ == ExecutorBackend::kPoll ? MakePollBackend(multi)
+                                                                    : MakeEpollBackend(multi);
+  if (!backend) return std::move(backend).error();
+  executor->backend_ = std::move(*backend);
+  executor->queue_->Open(executor->backend_.get());
+  executor->thread_ = std::thread([raw = executor.get()] { raw->Run(); });
+  return executor;
+}
+
+Executor::~Executor() {
+  Stop();
+  // Every transfer has finished or been aborted by the loop; release the handles in the
+  // order libcurl requires: easy handles out of the multi, then the multi, then the backend.
+  idle_.clear();
+  multi_.reset();
+  backend_.reset();
+}
+
+void Executor::Stop() {
+  if (!thread_.joinable()) return;
+  assert(!InLoopThread() && "Executor::Stop() from the loop thread would join itself");
+  stop_requested_.store(true, std::memory_order_release);
+  backend_->Wake();
+  thread_.join();
+}
+
+void Executor::Log(LogLevel level, std::string_view message) const {
+  if (!options_.log) return;
+  try {
+    options_.log(level, message);
+  } catch (...) {
+    // A failing log sink must not take the loop down; there is nowhere left to report it.
+  }
+}
+
+template <typename F>
+void Executor::Guarded(const char* what, F&& fn) {
+  // No exception may escape into the loop: report it and carry on with the next item.
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    Log(LogLevel::kError, fmt::format("{} threw: {}", what, e.what()));
+  } catch (...) {
+    Log(LogLevel::kError, fmt::format("{} threw a non-standard exception", what));
+  }
+}
+
+TransferId Executor::StartTransfer(HttpRequest request, const TransferOptions& options,
+                                   TransferCallback done) {
+  assert(InLoopThread());
+  const TransferId id = next_transfer_id_++;
+  std::unique_ptr<Transfer> transfer;
+  if (!idle_.empty()) {
+    transfer = std::move(idle_.back());
+    idle_.pop_back();
+  } else {
+    EasyPtr easy(curl_easy_init());
+    if (!easy) {
+      completions_.push_back(
+          {std::move(done), {Error(ErrorCode::kInternal, "curl_easy_init failed"), {}}});
+      return id;
+    }
+    transfer = std::make_unique<Transfer>(std::move(easy));
+  }
+  auto prepared = transfer->Prepare(id, std::move(request), options, options_.transfer,
+                                    std::move(done));
+  if (!prepared) {
+    // The callback was moved into the transfer only if Prepare got that far; take it back.
+    TransferCallback callback = transfer->TakeCallback();
+    Recycle(std::move(transfer));
+    if (callback) completions_.push_back({std::move(callback), {std::move(prepared).error(), {}}});
+    return id;
+  }
+  if (CURLMcode code = curl_multi_add_handle(multi_.get(), transfer->easy()); code != CURLM_OK) {
+    TransferCallback callback = transfer->TakeCallback();
+    Recycle(std::move(transfer));
+    completions_.push_back(
+        {std::move(callback),
+         {Error(ErrorCode::kInternal,
+                fmt::format("curl_multi_add_handle failed: {}", curl_multi_strerror(code))),
+          {}}});
+    return id;
+  }
+  active_.emplace(id, std::move(transfer));
+  return id;
+}
+
+bool Executor::CancelTransfer(TransferId id) {
+  assert(InLoopThread());
+  auto it = active_.find(id);
+  if (it == active_.end()) return false;
+  std::unique_ptr<Transfer> transfer = std::move(it->second);
+  active_.erase(it);
+  // Removing the handle aborts the exchange; on HTTP/2 only this stream is reset and the
+  // connection stays for the others. Safe here: we are never inside a libcurl callback.
+  curl_multi_remove_handle(multi_.get(), transfer->easy());
+  Recycle(std::move(transfer));
+  return true;
+}
+
+TimerId Executor::AddTimer(Clock::time_point deadline, Task task) {
+  assert(InLoopThread());
+  return timers_.Add(deadline, std::move(task));
+}
+
+void Executor::Recycle(std::unique_ptr<Transfer> transfer) {
+  // Keep enough warm handles for a burst of the usual size; beyond that, free them.
+  constexpr std::size_t kMaxIdle = 256;
+  if (idle_.size() >= kMaxIdle) return;
+  transfer->Reset();
+  idle_.push_back(std::move(transfer));
+}
+
+int Executor::NextTimeoutMs() {
+  if (!completions_.empty() || stop_requested_.load(std::memory_order_acquire)) return 0;
+  auto next = timers_.NextDeadline();
+  if (!next) return -1;
+  const auto left = *next - Clock::now();
+  if (left <= Clock::duration::zero()) return 0;
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+  return ms > 60'000 ? 60'000 : static_cast<int>(ms);
+}
+
+void Executor::ReapFinished() {
+  int left = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_.get(), &left)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    CURL* easy = message->easy_handle;
+    const CURLcode code = message->data.result;  // read before remove_handle invalidates it
+    char* tag = nullptr;  // CURLOPT_PRIVATE holds the TransferId
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &tag);
+    curl_multi_remove_handle(multi_.get(), easy);
+    auto it = active_.find(static_cast<TransferId>(reinterpret_cast<std::uintptr_t>(tag)));
+    if (it == active_.end()) continue;
+    std::unique_ptr<Transfer> transfer = std::move(it->second);
+    active_.erase(it);
+    TransferResult result = transfer->Finish(code);
+    completions_.push_back({transfer->TakeCallback(), std::move(result)});
+    Recycle(std::move(transfer));
+  }
+}
+
+void Executor::RunCompletions() {
+  // A callback may start transfers whose immediate failures append to completions_; those
+  // run in the same pass, still after the starting call returned.
+  for (std::size_t i = 0; i < completions_.size(); ++i) {
+    Completion completion = std::move(completions_[i]);
+    if (completion.callback) {
+      Guarded("a transfer callback",
+              [&] { completion.callback(std::move(completion.result)); });
+    }
+  }
+  completions_.clear();
+}
+
+void Executor::RunTasks() {
+  queue_->TakeAll(tasks_);
+  for (Task& task : tasks_) {
+    Guarded("a posted task", [&] { task(); });
+    RunCompletions();
+  }
+  tasks_.clear();
+}
+
+void Executor::RunTimers() {
+  timers_.TakeDue(Clock::now(), due_timers_);
+  for (Task& task : due_timers_) {
+    Guarded("a timer", [&] { task(); });
+    RunCompletions();
+  }
+  due_timers_.clear();
+}
+
+void Executor::AbortEverything(const Error& why) {
+  for (auto& [id, transfer] : active_) {
+    curl_multi_remove_handle(multi_.get(), transfer->easy());
+    completions_.push_back({transfer->TakeCallback(), {why, {}}});
+  }
+  for (auto& [id, transfer] : active_) Recycle(std::move(transfer));
+  active_.clear();
+}
+
+void Executor::Run() {
+  loop_thread_id_.store(std::this_thread::get_id(), std::memory_order_release);
+  queue_->BindLoopThread(std::this_thread::get_id());
+  // libcurl with NOSIGNAL does not shield us from SIGPIPE on a peer reset; block it in this
+  // thread only (the write then fails with EPIPE) rather than touch the host's handlers.
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
+
+  bool closing = false;
+  for (;;) {
+    if (auto driven = backend_->WaitAndDrive(NextTimeoutMs()); !driven) {
+      // "The state of all transfers are uncertain": fail them all and carry on.
+      Log(LogLevel::kError, driven.error().message());
+      AbortEverything(driven.error());
+    }
+    ReapFinished();
+    RunCompletions();
+    RunTasks();
+    RunTimers();
+
+    if (!stop_requested_.load(std::memory_order_acquire)) continue;
+    if (!closing) {
+      closing = true;
+      queue_->Close();  // from now on only this thread may post
+      continue;         // run what was posted before the close
+    }
+    if (!active_.empty()) {
+      AbortEverything(Error(ErrorCode::kCancelled, "the event loop is shutting down"));
+      RunCompletions();
+      continue;
+    }
+    std::vector<Task> late;
+    queue_->TakeAll(late);
+    if (late.empty()) break;
+    for (Task& task : late) Guarded("a posted task", [&] { task(); });
+    RunCompletions();
+  }
+  timers_.Clear();
+}
+
+}  // namespace prsm::net

@@ -1,1 +1,234 @@
-// placeholder
+#include "net/transfer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+#include "net/error_map.h"
+
+namespace prsm::net {
+namespace {
+
+bool HasLineBreak(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+std::string_view TrimLine(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ' ||
+                           line.back() == '\t')) {
+    line.remove_suffix(1);
+  }
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+  return line;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x | 0x20) == (y | 0x20);
+         });
+}
+
+}  // namespace
+
+Transfer::Transfer(EasyPtr easy) : easy_(std::move(easy)) {}
+
+Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const TransferOptions& options,
+                               const TransferSettings& settings, TransferCallback done) {
+  if (request.url.empty()) return Error(ErrorCode::kInvalidArgument, "request has no URL");
+  curl_slist* headers = nullptr;
+  for (const HttpHeader& header : request.headers) {
+    // A CR or LF would let a value smuggle in another header or a second request.
+    if (header.name.empty() || HasLineBreak(header.name) || HasLineBreak(header.value)) {
+      curl_slist_free_all(headers);
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("invalid HTTP header name '{}' or a line break in its value",
+                               HasLineBreak(header.name) ? "(contains a line break)" : header.name));
+    }
+    std::string line;
+    line.reserve(header.name.size() + header.value.size() + 2);
+    line.append(header.name).append(header.value.empty() ? ";" : ": ").append(header.value);
+    curl_slist* grown = curl_slist_append(headers, line.c_str());
+    if (grown == nullptr) {
+      curl_slist_free_all(headers);
+      return Error(ErrorCode::kInternal, "out of memory building the header list");
+    }
+    headers = grown;
+  }
+  // libcurl 7.88 adds "Expect: 100-continue" to HTTP/1.1 bodies over 1 MiB, costing a round
+  // trip on long prompts; no LLM API needs it.
+  if (curl_slist* grown = curl_slist_append(headers, "Expect:"); grown != nullptr) {
+    headers = grown;
+  }
+  request_headers_.reset(headers);
+
+  id_ = id;
+  request_body_ = std::move(request.body);
+  max_response_bytes_ = options.max_response_bytes;
+  done_ = std::move(done);
+
+  CURL* e = easy_.get();
+  CURLcode rc = CURLE_OK;
+  auto set = [&rc](CURLcode code) {
+    if (rc == CURLE_OK) rc = code;
+  };
+  // The id, not a pointer: a message about a handle can never lead to a recycled Transfer.
+  set(curl_easy_setopt(e, CURLOPT_PRIVATE, reinterpret_cast<void*>(static_cast<std::uintptr_t>(id))));
+  set(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));  // signals and threads do not mix
+  set(curl_easy_setopt(e, CURLOPT_URL, request.url.c_str()));
+  if (request.method == "POST") {
+    set(curl_easy_setopt(e, CURLOPT_POST, 1L));
+  } else if (request.method == "GET") {
+    set(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L));
+  } else {
+    set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
+  }
+  if (request.method != "GET") {
+    // Not copied by libcurl: request_body_ lives as long as the handle is in use.
+    set(curl_easy_setopt(e, CURLOPT_POSTFIELDS, request_body_.data()));
+    set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(request_body_.size())));
+  }
+  set(curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()));
+  set(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnBody));
+  set(curl_easy_setopt(e, CURLOPT_WRITEDATA, this));
+  set(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader));
+  set(curl_easy_setopt(e, CURLOPT_HEADERDATA, this));
+  set(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_));
+  set(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                       static_cast<long>(settings.connect_timeout.count())));
+  set(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count())));
+  set(curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                       static_cast<curl_off_t>(options.max_response_bytes)));
+  if (settings.http2) {
+    // h2 via ALPN on TLS connections; cleartext stays HTTP/1.1 (no blind h2c upgrade).
+    set(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS)));
+    // Wait for a pending connection to tell whether it multiplexes rather than open another.
+    set(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
+  } else {
+    set(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)));
+  }
+  set(curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""));  // whatever this libcurl can decode
+  set(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
+  set(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L));  // never replay credentials elsewhere
+#if LIBCURL_VERSION_NUM >= 0x075500
+  set(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
+#else
+  set(curl_easy_setopt(e, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
+#endif
+  set(curl_easy_setopt(e, CURLOPT_USERAGENT, settings.user_agent.c_str()));
+  // TLS peer and host verification stay at libcurl's default (on); a host may only choose
+  // which CAs to trust.
+  if (!settings.ca_bundle_path.empty()) {
+    set(curl_easy_setopt(e, CURLOPT_CAINFO, settings.ca_bundle_path.c_str()));
+  }
+  if (rc != CURLE_OK) {
+    return Error(ErrorCodeForCurl(rc) == ErrorCode::kInvalidArgument ? ErrorCode::kInvalidArgument
+                                                                     : ErrorCode::kInternal,
+                 fmt::format("could not configure the transfer: {}", curl_easy_strerror(rc)));
+  }
+  return {};
+}
+
+std::size_t Transfer::OnBody(char* data, std::size_t size, std::size_t count, void* self) noexcept {
+  return static_cast<Transfer*>(self)->AppendBody(data, size * count);
+}
+
+std::size_t Transfer::OnHeader(char* data, std::size_t size, std::size_t count,
+                               void* self) noexcept {
+  return static_cast<Transfer*>(self)->AppendHeader(data, size * count);
+}
+
+std::size_t Transfer::AppendBody(const char* data, std::size_t length) {
+  if (response_body_.size() + length > max_response_bytes_) {
+    over_limit_ = true;
+    return 0;  // any count but `length` makes libcurl abort with CURLE_WRITE_ERROR
+  }
+  try {
+    response_body_.append(data, length);
+  } catch (...) {  // no exception may unwind through libcurl
+    callback_failed_ = true;
+    return 0;
+  }
+  return length;
+}
+
+std::size_t Transfer::AppendHeader(const char* data, std::size_t length) {
+  try {
+    std::string_view line = TrimLine(std::string_view(data, length));
+    if (line.substr(0, 5) == "HTTP/") {
+      // A new status line: interim (1xx) headers belong to another response.
+      response_headers_.clear();
+      return length;
+    }
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return length;
+    std::string_view name = TrimLine(line.substr(0, colon));
+    std::string_view value = TrimLine(line.substr(colon + 1));
+    if (EqualsIgnoreCase(name, "content-length")) {
+      std::size_t announced = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), announced);
+      if (ec == std::errc() && end == value.data() + value.size()) {
+        response_body_.reserve(std::min(announced, max_response_bytes_));
+      }
+    }
+    response_headers_.push_back({std::string(name), std::string(value)});
+  } catch (...) {
+    callback_failed_ = true;
+    return 0;
+  }
+  return length;
+}
+
+TransferResult Transfer::Finish(CURLcode code) {
+  TransferResult result{HttpResponse{}, {}};
+  curl_off_t total = 0;
+  curl_off_t first_byte = 0;
+  curl_easy_getinfo(easy_.get(), CURLINFO_TOTAL_TIME_T, &total);
+  curl_easy_getinfo(easy_.get(), CURLINFO_STARTTRANSFER_TIME_T, &first_byte);
+  result.timings.total = std::chrono::microseconds(total);
+  result.timings.first_byte = std::chrono::microseconds(first_byte);
+
+  if (over_limit_ || code == CURLE_FILESIZE_EXCEEDED) {
+    result.response = Error(ErrorCode::kDataLoss,
+                            fmt::format("response body exceeds the limit of {} bytes "
+                                        "(OrchestratorOptions::max_response_bytes)",
+                                        max_response_bytes_));
+    return result;
+  }
+  if (callback_failed_) {
+    result.response = Error(ErrorCode::kInternal, "out of memory receiving the response");
+    return result;
+  }
+  if (code != CURLE_OK) {
+    std::string message = curl_easy_strerror(code);
+    if (error_buffer_[0] != '\0') message += fmt::format(": {}", error_buffer_);
+    result.response = Error(ErrorCodeForCurl(code), std::move(message));
+    return result;
+  }
+  long status = 0;
+  curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &status);
+  HttpResponse& response = *result.response;
+  response.status = static_cast<int>(status);
+  response.headers = std::move(response_headers_);
+  response.body = std::move(response_body_);
+  return result;
+}
+
+void Transfer::Reset() {
+  curl_easy_reset(easy_.get());  // keeps the connection, DNS and TLS session caches
+  id_ = 0;
+  request_body_.clear();
+  request_headers_.reset();
+  response_body_.clear();
+  response_headers_.clear();
+  max_response_bytes_ = 0;
+  over_limit_ = false;
+  callback_failed_ = false;
+  error_buffer_[0] = '\0';
+  done_ = nullptr;
+}
+
+}  // namespace prsm::net

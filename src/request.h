@@ -1,0 +1,154 @@
+// The state machine of one query: plan -> stages of attempts -> consensus -> one callback.
+//
+// A Request lives on the loop thread from Start() until its callback has run. It owns the
+// attempts it started: when it finishes (accepted, failed, cancelled or out of time) it aborts
+// the transfers still running, whose callbacks are then never called, so no callback can reach
+// a finished request. Results that arrive from other threads (in-process providers) travel by
+// request id through the loop's task queue and are dropped if the request is gone.
+#ifndef PRSM_REQUEST_H_
+#define PRSM_REQUEST_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/executor.h"
+#include "prsm/consensus.h"
+#include "prsm/orchestrator.h"
+#include "prsm/routing.h"
+#include "registry.h"
+
+namespace prsm {
+namespace detail {
+
+/// The shared part of a request that a RequestHandle holds.
+class RequestControl {
+ public:
+  /// Posts `cancel` to the loop when Cancel() is called; `queue` refuses once the loop is gone.
+  RequestControl(std::uint64_t id, std::shared_ptr<net::TaskQueue> queue,
+                 std::function<void(std::uint64_t)> cancel)
+      : id_(id), queue_(std::move(queue)), cancel_(std::move(cancel)) {}
+
+  std::uint64_t id() const noexcept { return id_; }
+  bool done() const noexcept { return done_.load(std::memory_order_acquire); }
+  void MarkDone() noexcept { done_.store(true, std::memory_order_release); }
+  bool Cancel();
+
+ private:
+  const std::uint64_t id_;
+  std::shared_ptr<net::TaskQueue> queue_;
+  std::function<void(std::uint64_t)> cancel_;
+  std::atomic<bool> done_{false};
+};
+
+}  // namespace detail
+
+namespace internal {
+
+/// What a request needs from its orchestrator. Loop thread only, except PostAttemptResult.
+class RequestHost {
+ public:
+  virtual net::Executor& executor() = 0;
+  virtual const OrchestratorOptions& options() const = 0;
+  virtual const std::map<std::string, ModelStats>& model_stats() const = 0;
+  virtual void RecordAttemptStarted(const std::string& model) = 0;
+  virtual void RecordAttemptEnded(const std::string& model, Attempt::Outcome outcome,
+                                  std::chrono::microseconds latency) = 0;
+  /// Any thread: delivers an in-process attempt's result to request `id` via the loop.
+  virtual void PostAttemptResult(std::uint64_t id, std::size_t attempt,
+                                 Result<Completion> result) = 0;
+  /// The request has decided; called once, just before its callback runs. `cost_usd` sums
+  /// every attempt, whatever the outcome.
+  virtual void OnRequestFinished(std::uint64_t id, const Query& query,
+                                 const Result<Response>& outcome, double cost_usd) = 0;
+
+ protected:
+  ~RequestHost() = default;
+};
+
+class Request {
+ public:
+  Request(RequestHost& host, std::uint64_t id, Query query, ResponseCallback done,
+          std::shared_ptr<detail::RequestControl> control,
+          std::shared_ptr<const RegistrySnapshot> registry,
+          std::shared_ptr<RoutingStrategy> routing,
+          std::shared_ptr<const ConsensusRule> consensus);
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
+
+  /// Plans the query and starts the first stage.
+  void Start();
+  /// Finishes now with `reason` (host cancellation, shutdown), unless already finished.
+  void Cancel(Error reason);
+  /// An in-process attempt's result, delivered through the loop.
+  void OnAttemptResult(std::size_t attempt, Result<Completion> result);
+  bool finished() const noexcept { return finished_; }
+
+ private:
+  struct AttemptState {
+    const ModelSpec* spec = nullptr;
+    const ProviderEntry* provider = nullptr;
+    net::Clock::time_point started;
+    net::TransferId transfer = 0;    // while an HTTP exchange runs
+    net::TimerId timeout_timer = 0;  // in-process attempts only; HTTP ones use libcurl's
+    bool running = false;
+    Attempt record;
+  };
+
+  Result<void> PrepareRoute();
+  void StartStage(std::size_t stage);
+  void StartNextAttemptOfStage();
+  void StartAttempt(const std::string& model);
+  void StartHttpAttempt(std::size_t index, std::chrono::milliseconds timeout);
+  void StartInProcessAttempt(std::size_t index, std::chrono::milliseconds timeout);
+  void OnTransferDone(std::size_t index, net::TransferResult result);
+  Result<Completion> DecodeResponse(const AttemptState& attempt, const HttpResponse& response);
+  void Evaluate();
+  void StageEnded(bool any_success, const std::string& rejection);
+  void StopAttempt(AttemptState& attempt, const Error& why);
+  void StopRunningAttempts(const Error& why);
+  void OnDeadline();
+  void Finish(Result<Response> outcome);
+  Response BuildResponse(std::size_t chosen_attempt, const Decision& decision);
+  Error AllFailedError() const;
+  std::chrono::microseconds Elapsed() const;
+
+  RequestHost& host_;
+  const std::uint64_t id_;
+  Query query_;
+  ResponseCallback done_;
+  std::shared_ptr<detail::RequestControl> control_;
+  std::shared_ptr<const RegistrySnapshot> registry_;
+  std::shared_ptr<RoutingStrategy> routing_;
+  std::shared_ptr<const ConsensusRule> consensus_;
+
+  // The models this query may use: the registry's catalog, or a filtered copy when the query
+  // restricts them (QueryContext::models).
+  std::optional<ModelCatalog> filtered_models_;
+  const ModelCatalog* eligible_ = nullptr;
+
+  RoutePlan plan_;
+  net::Clock::time_point started_;
+  net::Clock::time_point deadline_;
+  net::TimerId deadline_timer_ = 0;
+  std::vector<AttemptState> attempts_;
+
+  // The stage being run.
+  std::size_t stage_ = 0;
+  std::size_t stage_first_attempt_ = 0;  // index into attempts_
+  std::size_t stage_started_ = 0;        // attempts of this stage started so far
+  net::TimerId stagger_timer_ = 0;
+  std::vector<Candidate> candidates_;         // in arrival order
+  std::vector<std::size_t> candidate_attempt_;  // candidates_[i] came from attempts_[this[i]]
+
+  bool finished_ = false;
+};
+
+}  // namespace internal
+}  // namespace prsm
+
+#endif  // PRSM_REQUEST_H_
