@@ -119,25 +119,22 @@ TransferId Executor::StartTransfer(HttpRequest request, const TransferOptions& o
     }
     transfer = std::make_unique<Transfer>(std::move(easy));
   }
-  auto prepared = transfer->Prepare(id, std::move(request), options, options_.transfer,
-                                    std::move(done));
+  auto prepared = transfer->Prepare(id, std::move(request), options, options_.transfer);
   if (!prepared) {
-    // The callback was moved into the transfer only if Prepare got that far; take it back.
-    TransferCallback callback = transfer->TakeCallback();
     Recycle(std::move(transfer));
-    if (callback) completions_.push_back({std::move(callback), {std::move(prepared).error(), {}}});
+    completions_.push_back({std::move(done), {std::move(prepared).error(), {}}});
     return id;
   }
   if (CURLMcode code = curl_multi_add_handle(multi_.get(), transfer->easy()); code != CURLM_OK) {
-    TransferCallback callback = transfer->TakeCallback();
     Recycle(std::move(transfer));
     completions_.push_back(
-        {std::move(callback),
+        {std::move(done),
          {Error(ErrorCode::kInternal,
                 fmt::format("curl_multi_add_handle failed: {}", curl_multi_strerror(code))),
           {}}});
     return id;
   }
+  transfer->SetCallback(std::move(done));
   active_.emplace(id, std::move(transfer));
   return id;
 }

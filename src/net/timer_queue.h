@@ -29,6 +29,8 @@ class TimerQueue {
   /// (ties in order of Add). The caller runs them, so a timer may add or cancel timers.
   void TakeDue(Clock::time_point now, std::vector<std::function<void()>>& due);
   std::size_t size() const noexcept { return pending_.size(); }
+  /// Heap entries, cancelled ones included (bounded to a few times size(); for tests).
+  std::size_t heap_entries() const noexcept { return heap_.size(); }
   void Clear();
 
  private:

@@ -31,12 +31,16 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
 }  // namespace
 
 Transfer::Transfer(EasyPtr easy) : easy_(std::move(easy)) {}
 
 Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const TransferOptions& options,
-                               const TransferSettings& settings, TransferCallback done) {
+                               const TransferSettings& settings) {
   if (request.url.empty()) return Error(ErrorCode::kInvalidArgument, "request has no URL");
   curl_slist* headers = nullptr;
   for (const HttpHeader& header : request.headers) {
@@ -67,7 +71,6 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
   id_ = id;
   request_body_ = std::move(request.body);
   max_response_bytes_ = options.max_response_bytes;
-  done_ = std::move(done);
 
   CURL* e = easy_.get();
   CURLcode rc = CURLE_OK;
@@ -106,7 +109,12 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
     // h2 via ALPN on TLS connections; cleartext stays HTTP/1.1 (no blind h2c upgrade).
     set(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS)));
     // Wait for a pending connection to tell whether it multiplexes rather than open another.
-    set(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
+    // Only over TLS, where ALPN answers during the handshake: on cleartext HTTP/1.1 libcurl
+    // would hold every new transfer until the first response came back, serialising a
+    // fan-out to a local server behind its slowest first answer.
+    if (StartsWithIgnoreCase(request.url, "https://")) {
+      set(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
+    }
   } else {
     set(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)));
   }

@@ -65,7 +65,8 @@ class Transfer {
   /// would inject another (CR or LF in it) or an empty URL; kInternal if libcurl refuses an
   /// option.
   Result<void> Prepare(TransferId id, HttpRequest request, const TransferOptions& options,
-                       const TransferSettings& settings, TransferCallback done);
+                       const TransferSettings& settings);
+  void SetCallback(TransferCallback done) { done_ = std::move(done); }
 
   /// Collects the outcome after libcurl reported `code` for this handle.
   TransferResult Finish(CURLcode code);
