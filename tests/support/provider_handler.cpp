@@ -1,0 +1,74 @@
+#include "provider_handler.h"
+
+#include <ctime>
+#include <utility>
+
+#include "openai_protocol.h"
+#include "scripted_response.h"
+
+namespace prsm::testing::fake {
+
+ProviderHandler::ProviderHandler(ProviderState* state) : state_(state) {
+  // New vendors are registered here, one line each.
+  protocols_.push_back(std::make_unique<OpenAiProtocol>());
+}
+
+const Protocol* ProviderHandler::FindProtocol(std::string_view path) const {
+  for (const auto& protocol : protocols_) {
+    if (protocol->Serves(path)) return protocol.get();
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const ModelScript> ProviderHandler::Admit(const std::string& model,
+                                                          HttpRequest* request) {
+  RecordedRequest record;
+  if (state_->recording()) {
+    record.method = std::move(request->method);
+    record.path = std::move(request->target);
+    record.headers = std::move(request->headers);
+    record.body = std::move(request->body);
+    record.model = model;
+  }
+  return state_->Admit(model, std::move(record));
+}
+
+HttpResponse ProviderHandler::Handle(HttpRequest request) {
+  const Protocol* protocol = FindProtocol(request.path);
+  if (protocol == nullptr) {
+    ApiError error;
+    error.status = 404;
+    error.message = "Invalid URL (" + request.method + " " + request.path + ")";
+    Admit("", &request);
+    return RenderApiError(*protocols_.front(), error);
+  }
+  if (request.method != protocol->method()) {
+    ApiError error;
+    error.status = 405;
+    error.message = "Method " + request.method + " not allowed for " + request.path + "; use " +
+                    std::string(protocol->method()) + ".";
+    Admit("", &request);
+    HttpResponse response = RenderApiError(*protocol, error);
+    response.headers.emplace_back("Allow", std::string(protocol->method()));
+    return response;
+  }
+
+  const DecodedCall call = protocol->Decode(request);
+  const std::uint64_t seq = request.seq;
+  const std::shared_ptr<const ModelScript> script = Admit(call.model, &request);
+  if (call.error) return RenderApiError(*protocol, *call.error);
+  return RenderScripted(*protocol, *script, call, seq,
+                        static_cast<std::int64_t>(std::time(nullptr)));
+}
+
+HttpResponse ProviderHandler::RenderHttpError(int status, const std::string& message) {
+  ApiError error;
+  error.status = status;
+  error.type = status >= 500 ? "server_error" : "invalid_request_error";
+  error.message = message;
+  HttpResponse response = RenderApiError(*protocols_.front(), error);
+  response.close = true;
+  return response;
+}
+
+}  // namespace prsm::testing::fake
