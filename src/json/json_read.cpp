@@ -1,1 +1,396 @@
-// placeholder
+// Parsing and checked reading of JSON (see json_read.h), and RapidJSON's assertion handler.
+#include "json/json_read.h"
+
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace prsm::json {
+
+void ThrowAssertionFailure(const char* expression) {
+  throw AssertionFailure(fmt::format("RapidJSON precondition failed: {}", expression));
+}
+
+// --- Path ------------------------------------------------------------------------------------
+
+void Path::AppendTo(std::string& out) const {
+  if (parent_ != nullptr) parent_->AppendTo(out);
+  if (is_index_) {
+    fmt::format_to(std::back_inserter(out), "[{}]", index_);
+    return;
+  }
+  if (!out.empty() && !name_.empty()) out.push_back('.');
+  out.append(name_);
+}
+
+std::string Path::ToString() const {
+  std::string out;
+  AppendTo(out);
+  if (out.empty()) out = "(root)";
+  return out;
+}
+
+// --- parsing ---------------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+constexpr std::uint64_t kLowBits = 0x0101010101010101ULL;
+
+// True when one of the eight bytes of `word` is zero (the classic bit trick: only a zero byte
+// borrows into its own high bit while its high bit was clear).
+constexpr bool HasZeroByte(std::uint64_t word) { return ((word - kLowBits) & ~word & kHighBits); }
+
+// Length of the valid UTF-8 sequence at `p` (1..4), or 0 when it is invalid (or a NUL byte and
+// `nul_is_invalid`).
+std::size_t Utf8SequenceLength(const unsigned char* p, std::size_t available,
+                               bool nul_is_invalid) noexcept {
+  const unsigned char lead = p[0];
+  if (lead < 0x80) return lead == 0 && nul_is_invalid ? 0 : 1;
+  std::size_t length;
+  std::uint32_t code_point;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    code_point = lead & 0x1Fu;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    code_point = lead & 0x0Fu;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    code_point = lead & 0x07u;
+  } else {
+    return 0;  // a continuation byte, an overlong 2-byte lead (C0, C1), or beyond U+10FFFF
+  }
+  if (available < length) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((p[i] & 0xC0u) != 0x80u) return 0;
+    code_point = (code_point << 6) | (p[i] & 0x3Fu);
+  }
+  if (length == 3 && (code_point < 0x800 || (code_point >= 0xD800 && code_point <= 0xDFFF))) {
+    return 0;  // overlong, or a UTF-16 surrogate
+  }
+  if (length == 4 && (code_point < 0x10000 || code_point > 0x10FFFF)) return 0;
+  return length;
+}
+
+Error InvalidJsonError(ErrorCode code, rapidjson::ParseErrorCode parse_error, std::size_t offset) {
+  return Error(code, fmt::format("invalid JSON at byte {}: {}", offset,
+                                 rapidjson::GetParseError_En(parse_error)));
+}
+
+Error InvalidUtf8Error(ErrorCode code, std::string_view text, std::size_t offset) {
+  return Error(code, text[offset] == '\0' ? fmt::format("invalid JSON: NUL byte at byte {}", offset)
+                                          : fmt::format("invalid UTF-8 at byte {}", offset));
+}
+
+// Forwards a Reader's events to a Writer, checking that the root is an object. RapidJSON 1.1.0's
+// Writer::RawNumber writes its argument as a quoted string, so numbers go through RawValue.
+class CopyHandler {
+ public:
+  explicit CopyHandler(Writer& out) : out_(out) {}
+
+  /// The type of a root that is not an object, or empty.
+  std::string_view wrong_root() const { return wrong_root_; }
+
+  bool Null() { return Root("null") && out_.Null(); }
+  bool Bool(bool b) { return Root("bool") && out_.Bool(b); }
+  // Unused with kParseNumbersAsStringsFlag, but the Reader's templates name them.
+  bool Int(int i) { return Root("number") && out_.Int(i); }
+  bool Uint(unsigned u) { return Root("number") && out_.Uint(u); }
+  bool Int64(std::int64_t i) { return Root("number") && out_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return Root("number") && out_.Uint64(u); }
+  bool Double(double d) { return Root("number") && out_.Double(d); }
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    return Root("number") && out_.RawValue(text, length, rapidjson::kNumberType);
+  }
+  bool String(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    return Root("string") && out_.String(text, length);
+  }
+  bool StartObject() {
+    ++depth_;
+    return out_.StartObject();
+  }
+  bool Key(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    return out_.Key(text, length);
+  }
+  bool EndObject(rapidjson::SizeType count) {
+    --depth_;
+    return out_.EndObject(count);
+  }
+  bool StartArray() {
+    if (!Root("array")) return false;
+    ++depth_;
+    return out_.StartArray();
+  }
+  bool EndArray(rapidjson::SizeType count) {
+    --depth_;
+    return out_.EndArray(count);
+  }
+
+ private:
+  bool Root(std::string_view type) {
+    if (depth_ > 0) return true;
+    wrong_root_ = type;
+    return false;
+  }
+
+  Writer& out_;
+  std::size_t depth_ = 0;
+  std::string_view wrong_root_;
+};
+
+}  // namespace
+
+namespace {
+
+std::optional<std::size_t> FindInvalid(std::string_view text, bool nul_is_invalid) noexcept {
+  const auto* const begin = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = begin + text.size();
+  const unsigned char* p = begin;
+  while (p < end) {
+    // Fast path: eight ASCII bytes at a time (LLM responses are mostly ASCII).
+    while (end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, sizeof word);
+      if ((word & kHighBits) != 0 || HasZeroByte(word)) break;
+      p += 8;
+    }
+    if (p == end) break;
+    const std::size_t length =
+        Utf8SequenceLength(p, static_cast<std::size_t>(end - p), nul_is_invalid);
+    if (length == 0) return static_cast<std::size_t>(p - begin);
+    p += length;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::size_t> FindInvalidUtf8(std::string_view text) noexcept {
+  return FindInvalid(text, /*nul_is_invalid=*/true);
+}
+
+Result<void> ParseJson(std::string_view text, Document& doc) {
+  if (const auto bad = FindInvalidUtf8(text)) {
+    return InvalidUtf8Error(ErrorCode::kDataLoss, text, *bad);
+  }
+  // Parse(pointer, length) reads through a bounds-checked MemoryStream, so `text` needs no NUL.
+  doc.Parse<kParseFlags>(text.data(), text.size());
+  if (doc.HasParseError()) {
+    return InvalidJsonError(ErrorCode::kDataLoss, doc.GetParseError(), doc.GetErrorOffset());
+  }
+  return {};
+}
+
+Result<void> ParseJsonInsitu(std::string& buffer, Document& doc) {
+  if (const auto bad = FindInvalidUtf8(buffer)) {
+    return InvalidUtf8Error(ErrorCode::kDataLoss, buffer, *bad);
+  }
+  // FindInvalidUtf8 rejected NUL bytes, so the terminator std::string keeps after the last
+  // byte is the parser's only end mark and trailing data cannot hide behind an early NUL.
+  doc.ParseInsitu<kParseFlags>(buffer.data());
+  if (doc.HasParseError()) {
+    return InvalidJsonError(ErrorCode::kDataLoss, doc.GetParseError(), doc.GetErrorOffset());
+  }
+  return {};
+}
+
+bool WriteString(Writer& writer, std::string_view text) {
+  if (text.size() > std::numeric_limits<rapidjson::SizeType>::max()) return false;
+  if (FindInvalid(text, /*nul_is_invalid=*/false)) return false;  // NUL is written as \u0000
+  return writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+Result<void> CopyJsonObject(std::string_view text, Writer& out) {
+  if (const auto bad = FindInvalidUtf8(text)) {
+    return InvalidUtf8Error(ErrorCode::kInvalidArgument, text, *bad);
+  }
+  rapidjson::CrtAllocator allocator;
+  rapidjson::Reader reader(&allocator);
+  rapidjson::MemoryStream memory(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(memory);
+  CopyHandler handler(out);
+  reader.Parse<kParseFlags | rapidjson::kParseNumbersAsStringsFlag>(stream, handler);
+  if (!handler.wrong_root().empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("expected a JSON object, got {}", handler.wrong_root()));
+  }
+  if (reader.HasParseError()) {
+    return InvalidJsonError(ErrorCode::kInvalidArgument, reader.GetParseErrorCode(),
+                            reader.GetErrorOffset());
+  }
+  return {};
+}
+
+// --- reading ---------------------------------------------------------------------------------
+
+std::string_view TypeName(const Value& value) noexcept {
+  switch (value.GetType()) {
+    case rapidjson::kNullType:
+      return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      return "bool";
+    case rapidjson::kObjectType:
+      return "object";
+    case rapidjson::kArrayType:
+      return "array";
+    case rapidjson::kStringType:
+      return "string";
+    case rapidjson::kNumberType:
+      return "number";
+  }
+  return "unknown";
+}
+
+Error TypeError(const Path& path, std::string_view expected, const Value& actual) {
+  return Error(ErrorCode::kDataLoss,
+               fmt::format("{}: expected {}, got {}", path.ToString(), expected, TypeName(actual)));
+}
+
+Error MissingError(const Path& path) {
+  return Error(ErrorCode::kDataLoss, fmt::format("{}: missing", path.ToString()));
+}
+
+Error DataError(const Path& path, std::string_view what) {
+  return Error(ErrorCode::kDataLoss, fmt::format("{}: {}", path.ToString(), what));
+}
+
+const Value* FindMember(const Value& object, std::string_view key) noexcept {
+  if (!object.IsObject()) return nullptr;
+  // MemberBegin/End and the name comparison below never assert; FindMember(const char*) would
+  // need a NUL-terminated key.
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    const Value& name = it->name;
+    if (name.GetStringLength() == key.size() &&
+        std::memcmp(name.GetString(), key.data(), key.size()) == 0) {
+      return &it->value;
+    }
+  }
+  return nullptr;
+}
+
+Result<std::string_view> AsString(const Value& value, const Path& path) {
+  if (!value.IsString()) return TypeError(path, "a string", value);
+  return StringView(value);
+}
+
+Result<std::int64_t> AsInt64(const Value& value, const Path& path) {
+  if (!value.IsInt64()) {
+    if (value.IsUint64()) return DataError(path, "integer out of range");
+    if (value.IsNumber()) {
+      return DataError(path, fmt::format("expected an integer, got {}", value.GetDouble()));
+    }
+    return TypeError(path, "an integer", value);
+  }
+  return value.GetInt64();
+}
+
+Result<double> AsDouble(const Value& value, const Path& path) {
+  if (!value.IsNumber()) return TypeError(path, "a number", value);
+  return value.GetDouble();
+}
+
+Result<bool> AsBool(const Value& value, const Path& path) {
+  if (!value.IsBool()) return TypeError(path, "a bool", value);
+  return value.GetBool();
+}
+
+Result<const Value*> AsObject(const Value& value, const Path& path) {
+  if (!value.IsObject()) return TypeError(path, "an object", value);
+  return &value;
+}
+
+Result<const Value*> AsArray(const Value& value, const Path& path) {
+  if (!value.IsArray()) return TypeError(path, "an array", value);
+  return &value;
+}
+
+namespace {
+
+// The member, nullptr when missing or null, or an error when `object` is not an object.
+Result<const Value*> Lookup(const Value& object, std::string_view key, const Path& path) {
+  if (!object.IsObject()) return TypeError(path, "an object", object);
+  const Value* member = FindMember(object, key);
+  if (member == nullptr || member->IsNull()) return static_cast<const Value*>(nullptr);
+  return member;
+}
+
+template <typename T, typename Convert>
+Result<T> Required(const Value& object, std::string_view key, const Path& path, Convert convert) {
+  Result<const Value*> member = Lookup(object, key, path);
+  if (!member) return std::move(member).error();
+  if (*member == nullptr) return MissingError(path.Member(key));
+  return convert(**member, path.Member(key));
+}
+
+template <typename T, typename Convert>
+Result<std::optional<T>> Optional(const Value& object, std::string_view key, const Path& path,
+                                  Convert convert) {
+  Result<const Value*> member = Lookup(object, key, path);
+  if (!member) return std::move(member).error();
+  if (*member == nullptr) return std::optional<T>();
+  Result<T> value = convert(**member, path.Member(key));
+  if (!value) return std::move(value).error();
+  return std::optional<T>(std::move(*value));
+}
+
+}  // namespace
+
+Result<std::string_view> RequiredString(const Value& object, std::string_view key,
+                                        const Path& path) {
+  return Required<std::string_view>(object, key, path, AsString);
+}
+
+Result<std::int64_t> RequiredInt64(const Value& object, std::string_view key, const Path& path) {
+  return Required<std::int64_t>(object, key, path, AsInt64);
+}
+
+Result<double> RequiredDouble(const Value& object, std::string_view key, const Path& path) {
+  return Required<double>(object, key, path, AsDouble);
+}
+
+Result<const Value*> RequiredObject(const Value& object, std::string_view key, const Path& path) {
+  return Required<const Value*>(object, key, path, AsObject);
+}
+
+Result<const Value*> RequiredArray(const Value& object, std::string_view key, const Path& path) {
+  return Required<const Value*>(object, key, path, AsArray);
+}
+
+Result<std::optional<std::string_view>> OptionalString(const Value& object, std::string_view key,
+                                                       const Path& path) {
+  return Optional<std::string_view>(object, key, path, AsString);
+}
+
+Result<std::optional<std::int64_t>> OptionalInt64(const Value& object, std::string_view key,
+                                                  const Path& path) {
+  return Optional<std::int64_t>(object, key, path, AsInt64);
+}
+
+Result<std::optional<double>> OptionalDouble(const Value& object, std::string_view key,
+                                             const Path& path) {
+  return Optional<double>(object, key, path, AsDouble);
+}
+
+Result<std::optional<bool>> OptionalBool(const Value& object, std::string_view key,
+                                         const Path& path) {
+  return Optional<bool>(object, key, path, AsBool);
+}
+
+Result<const Value*> OptionalObject(const Value& object, std::string_view key, const Path& path) {
+  Result<const Value*> member = Lookup(object, key, path);
+  if (!member || *member == nullptr) return member;
+  return AsObject(**member, path.Member(key));
+}
+
+Result<const Value*> OptionalArray(const Value& object, std::string_view key, const Path& path) {
+  Result<const Value*> member = Lookup(object, key, path);
+  if (!member || *member == nullptr) return member;
+  return AsArray(**member, path.Member(key));
+}
+
+}  // namespace prsm::json
