@@ -23,15 +23,24 @@ using std::chrono::duration_cast;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
+// Names a plug-in call for error messages; formatted only if the call throws.
+struct PluginCall {
+  const char* kind;  // "provider", "routing strategy", "consensus rule"
+  std::string_view name;
+  const char* method;
+};
+
 // Runs plug-in code; an exception becomes a kInternal error naming the plug-in, never a crash.
 template <typename T, typename F>
-Result<T> CallPlugin(std::string_view what, F&& fn) {
+Result<T> CallPlugin(const PluginCall& call, F&& fn) {
   try {
     return fn();
   } catch (const std::exception& e) {
-    return Error(ErrorCode::kInternal, fmt::format("{} threw: {}", what, e.what()));
+    return Error(ErrorCode::kInternal, fmt::format("{} '{}' {} threw: {}", call.kind, call.name,
+                                                   call.method, e.what()));
   } catch (...) {
-    return Error(ErrorCode::kInternal, fmt::format("{} threw a non-standard exception", what));
+    return Error(ErrorCode::kInternal, fmt::format("{} '{}' {} threw a non-standard exception",
+                                                   call.kind, call.name, call.method));
   }
 }
 
@@ -109,7 +118,7 @@ Result<void> Request::PrepareRoute() {
   }
 
   const RoutingContext context{*eligible_, host_.model_stats()};
-  auto plan = CallPlugin<RoutePlan>(fmt::format("routing strategy '{}'", routing_->name()),
+  auto plan = CallPlugin<RoutePlan>({"routing strategy", routing_->name(), "Plan"},
                                     [&] { return routing_->Plan(query_, context); });
   if (!plan) return std::move(plan).error();
   plan_ = std::move(*plan);
@@ -203,7 +212,7 @@ void Request::StartAttempt(const std::string& model) {
 void Request::StartHttpAttempt(std::size_t index, milliseconds timeout) {
   AttemptState& attempt = attempts_[index];
   const Provider& provider = *attempt.provider->http;
-  auto http = CallPlugin<HttpRequest>(fmt::format("provider '{}' BuildRequest", provider.id()),
+  auto http = CallPlugin<HttpRequest>({"provider", provider.id(), "BuildRequest"},
                                       [&] { return provider.BuildRequest(query_.request); });
   if (!http) {
     // Reported through the loop, never from inside the stage's start-up.
@@ -232,7 +241,7 @@ void Request::StartInProcessAttempt(std::size_t index, milliseconds timeout) {
   });
   RequestHost* host = &host_;
   const std::uint64_t id = id_;
-  auto called = CallPlugin<bool>(fmt::format("provider '{}' Call", provider.id()), [&] {
+  auto called = CallPlugin<bool>({"provider", provider.id(), "Call"}, [&] {
     provider.Call(query_.request, [host, id, index](Result<Completion> result) {
       host->PostAttemptResult(id, index, std::move(result));
     });
@@ -256,13 +265,13 @@ Result<Completion> Request::DecodeResponse(const AttemptState& attempt,
   const Provider& provider = *attempt.provider->http;
   const ErrorCode code = net::ErrorCodeForHttpStatus(response.status);
   if (code == ErrorCode::kOk) {
-    return CallPlugin<Completion>(fmt::format("provider '{}' ParseResponse", provider.id()),
+    return CallPlugin<Completion>({"provider", provider.id(), "ParseResponse"},
                                   [&] { return provider.ParseResponse(response); });
   }
   Error mapped = Error(code, fmt::format("HTTP {}", response.status)).WithHttpStatus(response.status);
   if (auto delay = RetryAfterOf(response)) mapped.WithRetryAfter(*delay);
   // Result<Error> cannot exist, so wrap the refined error as a failed Result<Completion>.
-  return CallPlugin<Completion>(fmt::format("provider '{}' ParseError", provider.id()),
+  return CallPlugin<Completion>({"provider", provider.id(), "ParseError"},
                                 [&]() -> Result<Completion> {
                                   return provider.ParseError(response, mapped);
                                 });
@@ -306,7 +315,7 @@ void Request::Evaluate() {
   const std::size_t expected = plan_.stages[stage_].models.size();
   const bool all_arrived = candidates_.size() == expected;
   auto decided =
-      CallPlugin<bool>(fmt::format("consensus rule '{}' IsDecided", consensus_->name()),
+      CallPlugin<bool>({"consensus rule", consensus_->name(), "IsDecided"},
                        [&] { return consensus_->IsDecided(candidates_, expected); });
   if (!decided) {
     Finish(std::move(decided).error());
@@ -321,7 +330,7 @@ void Request::Evaluate() {
     if (!any_running) StartNextAttemptOfStage();
     return;
   }
-  auto decision = CallPlugin<Decision>(fmt::format("consensus rule '{}' Decide", consensus_->name()),
+  auto decision = CallPlugin<Decision>({"consensus rule", consensus_->name(), "Decide"},
                                        [&] { return consensus_->Decide(candidates_); });
   if (!decision) {
     Finish(std::move(decision).error());

@@ -73,6 +73,15 @@ Executor::~Executor() {
   backend_.reset();
 }
 
+bool Executor::Post(Task task) {
+  if (InLoopThread()) {
+    // Runs after the current callback or task returns, in this same turn of the loop.
+    posted_here_.push_back(std::move(task));
+    return true;
+  }
+  return queue_->Post(std::move(task));
+}
+
 void Executor::Stop() {
   if (!thread_.joinable()) return;
   assert(!InLoopThread() && "Executor::Stop() from the loop thread would join itself");
@@ -166,7 +175,10 @@ void Executor::Recycle(std::unique_ptr<Transfer> transfer) {
 }
 
 int Executor::NextTimeoutMs() {
-  if (!completions_.empty() || stop_requested_.load(std::memory_order_acquire)) return 0;
+  if (!completions_.empty() || !posted_here_.empty() ||
+      stop_requested_.load(std::memory_order_acquire)) {
+    return 0;
+  }
   auto next = timers_.NextDeadline();
   if (!next) return -1;
   const auto left = *next - Clock::now();
@@ -195,16 +207,23 @@ void Executor::ReapFinished() {
 }
 
 void Executor::RunCompletions() {
-  // A callback may start transfers whose immediate failures append to completions_; those
-  // run in the same pass, still after the starting call returned.
-  for (std::size_t i = 0; i < completions_.size(); ++i) {
-    Completion completion = std::move(completions_[i]);
-    if (completion.callback) {
-      Guarded("a transfer callback",
-              [&] { completion.callback(std::move(completion.result)); });
+  // A callback may start transfers whose immediate failures append to completions_, or post
+  // tasks to this thread; those run in the same pass, still after the call that caused them.
+  while (!completions_.empty() || !posted_here_.empty()) {
+    for (std::size_t i = 0; i < completions_.size(); ++i) {
+      Completion completion = std::move(completions_[i]);
+      if (completion.callback) {
+        Guarded("a transfer callback",
+                [&] { completion.callback(std::move(completion.result)); });
+      }
     }
+    completions_.clear();
+    for (std::size_t i = 0; i < posted_here_.size(); ++i) {
+      Task task = std::move(posted_here_[i]);
+      Guarded("a posted task", [&] { task(); });
+    }
+    posted_here_.clear();
   }
-  completions_.clear();
 }
 
 void Executor::RunTasks() {

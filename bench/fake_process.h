@@ -1,0 +1,39 @@
+// Runs prsm-fake-provider as a separate process for a benchmark, so the server's CPU is not
+// counted as the client's. Bound to 127.0.0.1 on an ephemeral port; stopped by its PID.
+#ifndef PRSM_BENCH_FAKE_PROCESS_H_
+#define PRSM_BENCH_FAKE_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+namespace prsm::bench {
+
+class FakeProcess {
+ public:
+  /// Starts the server with `script_json` (the prsm-fake-provider script-file format).
+  /// `executable` empty = the one built with this tree.
+  explicit FakeProcess(const std::string& script_json, std::string executable = {});
+  ~FakeProcess();
+  FakeProcess(const FakeProcess&) = delete;
+  FakeProcess& operator=(const FakeProcess&) = delete;
+
+  bool ok() const { return port_ != 0; }
+  const std::string& error() const { return error_; }
+  /// "http://127.0.0.1:<port>/v1"
+  std::string base_url() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string script_path_;
+  std::string error_;
+};
+
+/// CPU time (user + system) this process has used so far, all threads included.
+std::chrono::microseconds ProcessCpuTime();
+
+}  // namespace prsm::bench
+
+#endif  // PRSM_BENCH_FAKE_PROCESS_H_
