@@ -348,7 +348,7 @@ void Request::Evaluate() {
                               fmt::format("not needed: consensus rule '{}' decided without it",
                                           consensus_->name())));
     const std::size_t chosen_attempt = candidate_attempt_[decision->chosen];
-    Finish(BuildResponse(chosen_attempt, *decision));
+    Finish(BuildResponse(chosen_attempt, std::move(*decision)));
     return;
   }
   const bool any_success = std::any_of(candidates_.begin(), candidates_.end(),
@@ -451,7 +451,7 @@ void Request::Cancel(Error reason) {
   Finish(std::move(reason));
 }
 
-Response Request::BuildResponse(std::size_t chosen_attempt, const Decision& decision) {
+Response Request::BuildResponse(std::size_t chosen_attempt, Decision&& decision) {
   Response response;
   response.request_id = id_;
   Candidate& winner = candidates_[decision.chosen];
@@ -462,7 +462,7 @@ Response Request::BuildResponse(std::size_t chosen_attempt, const Decision& deci
   response.consensus.rule = std::string(consensus_->name());
   response.consensus.agreement = decision.agreement;
   response.consensus.confidence = decision.confidence;
-  response.consensus.explanation = decision.explanation;
+  response.consensus.explanation = std::move(decision.explanation);
   for (std::size_t supporter : decision.supporters) {
     if (supporter < candidates_.size()) {
       response.consensus.agreeing_models.push_back(candidates_[supporter].model);
@@ -489,8 +489,10 @@ void Request::Finish(Result<Response> outcome) {
     Response& response = *outcome;
     response.latency = Elapsed();
     response.route.strategy = std::string(routing_->name());
-    response.route.explanation = plan_.explanation;
-    for (const PlanStage& stage : plan_.stages) response.route.stages.push_back(stage.models);
+    // The plan is spent: hand its names to the report instead of copying them.
+    response.route.explanation = std::move(plan_.explanation);
+    response.route.stages.reserve(plan_.stages.size());
+    for (PlanStage& stage : plan_.stages) response.route.stages.push_back(std::move(stage.models));
     response.usage = usage;
     response.cost_usd = cost_usd;
     response.attempts.reserve(attempts_.size());

@@ -113,7 +113,7 @@ class Request {
   void StopRunningAttempts(const Error& why);
   void OnDeadline();
   void Finish(Result<Response> outcome);
-  Response BuildResponse(std::size_t chosen_attempt, const Decision& decision);
+  Response BuildResponse(std::size_t chosen_attempt, Decision&& decision);
   Error AllFailedError() const;
   std::chrono::microseconds Elapsed() const;
 

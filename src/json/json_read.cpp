@@ -169,6 +169,44 @@ std::optional<std::size_t> FindInvalid(std::string_view text, bool nul_is_invali
 
 }  // namespace
 
+namespace {
+
+// Whether `text` nests objects and arrays deeper than kMaxNestingDepth, brackets inside strings
+// not counted. A linear scan, far cheaper than RapidJSON's iterative parser, which is the other
+// way to keep hostile nesting from overflowing the stack.
+bool NestsTooDeep(std::string_view text) noexcept {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  std::size_t depth = 0;
+  while (p < end) {
+    const char c = *p++;
+    if (c == '"') {
+      // Jump to the closing quote with memchr (most of a body is string content); a quote
+      // preceded by an odd run of backslashes is escaped and does not close the string.
+      for (;;) {
+        const void* quote = std::memchr(p, '"', static_cast<std::size_t>(end - p));
+        if (quote == nullptr) return false;  // unterminated: the parser will say so
+        const char* q = static_cast<const char*>(quote);
+        std::size_t backslashes = 0;
+        for (const char* b = q; b > p && b[-1] == '\\'; --b) ++backslashes;
+        p = q + 1;
+        if (backslashes % 2 == 0) break;
+      }
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNestingDepth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+Error TooDeepError(ErrorCode code) {
+  return Error(code, fmt::format("JSON nests deeper than {} levels", kMaxNestingDepth));
+}
+
+}  // namespace
+
 std::optional<std::size_t> FindInvalidUtf8(std::string_view text) noexcept {
   return FindInvalid(text, /*nul_is_invalid=*/true);
 }
@@ -177,6 +215,7 @@ Result<void> ParseJson(std::string_view text, Document& doc) {
   if (const auto bad = FindInvalidUtf8(text)) {
     return InvalidUtf8Error(ErrorCode::kDataLoss, text, *bad);
   }
+  if (NestsTooDeep(text)) return TooDeepError(ErrorCode::kDataLoss);
   // Parse(pointer, length) reads through a bounds-checked MemoryStream, so `text` needs no NUL.
   doc.Parse<kParseFlags>(text.data(), text.size());
   if (doc.HasParseError()) {
@@ -191,6 +230,7 @@ Result<void> ParseJsonInsitu(std::string& buffer, Document& doc) {
   }
   // FindInvalidUtf8 rejected NUL bytes, so the terminator std::string keeps after the last
   // byte is the parser's only end mark and trailing data cannot hide behind an early NUL.
+  if (NestsTooDeep(buffer)) return TooDeepError(ErrorCode::kDataLoss);
   doc.ParseInsitu<kParseFlags>(buffer.data());
   if (doc.HasParseError()) {
     return InvalidJsonError(ErrorCode::kDataLoss, doc.GetParseError(), doc.GetErrorOffset());
@@ -208,6 +248,7 @@ Result<void> CopyJsonObject(std::string_view text, Writer& out) {
   if (const auto bad = FindInvalidUtf8(text)) {
     return InvalidUtf8Error(ErrorCode::kInvalidArgument, text, *bad);
   }
+  if (NestsTooDeep(text)) return TooDeepError(ErrorCode::kInvalidArgument);
   rapidjson::CrtAllocator allocator;
   rapidjson::Reader reader(&allocator);
   rapidjson::MemoryStream memory(text.data(), text.size());

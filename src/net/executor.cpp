@@ -31,8 +31,8 @@ Result<std::unique_ptr<Executor>> Executor::Create(ExecutorOptions options) {
   if (options.max_connections_per_host < 0) {
     return Error(ErrorCode::kInvalidArgument, "max_connections_per_host must be >= 0");
   }
-  if (options.transfer.user_agent.empty()) {
-    options.transfer.user_agent = "prsm/" PRSM_VERSION_STRING;
+  if (options.transfer.user_agent_header.empty()) {
+    options.transfer.user_agent_header = "User-Agent: prsm/" PRSM_VERSION_STRING;
   }
   auto curl_global = CurlGlobal::Acquire();
   if (!curl_global) return std::move(curl_global).error();

@@ -43,7 +43,9 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
                                const TransferSettings& settings) {
   if (request.url.empty()) return Error(ErrorCode::kInvalidArgument, "request has no URL");
   curl_slist* headers = nullptr;
+  bool has_user_agent = false;
   for (const HttpHeader& header : request.headers) {
+    has_user_agent = has_user_agent || EqualsIgnoreCase(header.name, "user-agent");
     // A CR or LF would let a value smuggle in another header or a second request.
     if (header.name.empty() || HasLineBreak(header.name) || HasLineBreak(header.value)) {
       curl_slist_free_all(headers);
@@ -51,9 +53,9 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
                    fmt::format("invalid HTTP header name '{}' or a line break in its value",
                                HasLineBreak(header.name) ? "(contains a line break)" : header.name));
     }
-    std::string line;
-    line.reserve(header.name.size() + header.value.size() + 2);
-    line.append(header.name).append(header.value.empty() ? ";" : ": ").append(header.value);
+    // curl_slist_append copies the line, so one scratch buffer serves every header.
+    std::string& line = header_line_;
+    line.assign(header.name).append(header.value.empty() ? ";" : ": ").append(header.value);
     curl_slist* grown = curl_slist_append(headers, line.c_str());
     if (grown == nullptr) {
       curl_slist_free_all(headers);
@@ -62,9 +64,11 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
     headers = grown;
   }
   // libcurl 7.88 adds "Expect: 100-continue" to HTTP/1.1 bodies over 1 MiB, costing a round
-  // trip on long prompts; no LLM API needs it.
-  if (curl_slist* grown = curl_slist_append(headers, "Expect:"); grown != nullptr) {
-    headers = grown;
+  // trip on long prompts; no LLM API needs it. The User-Agent goes in as a plain line too:
+  // CURLOPT_USERAGENT would be re-formatted through curl's printf on every request.
+  for (const char* line : {"Expect:", has_user_agent ? nullptr : settings.user_agent_header.c_str()}) {
+    if (line == nullptr) continue;
+    if (curl_slist* grown = curl_slist_append(headers, line); grown != nullptr) headers = grown;
   }
   request_headers_.reset(headers);
 
@@ -126,7 +130,6 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
 #else
   set(curl_easy_setopt(e, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
 #endif
-  set(curl_easy_setopt(e, CURLOPT_USERAGENT, settings.user_agent.c_str()));
   // TLS peer and host verification stay at libcurl's default (on); a host may only choose
   // which CAs to trust.
   if (!settings.ca_bundle_path.empty()) {

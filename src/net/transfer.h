@@ -32,7 +32,8 @@ struct TransferSettings {
   bool http2 = true;
   std::string ca_bundle_path;  ///< Empty = the system's trust store.
   std::chrono::milliseconds connect_timeout{10000};
-  std::string user_agent;
+  /// "User-Agent: prsm/<version>", sent unless the request has its own.
+  std::string user_agent_header;
 };
 
 /// Limits of one transfer.
@@ -90,6 +91,7 @@ class Transfer {
   // Request side: libcurl reads these until the handle leaves the multi handle.
   std::string request_body_;
   SlistPtr request_headers_;
+  std::string header_line_;  // scratch for building request_headers_
   // Response side, filled by the trampolines.
   std::string response_body_;
   std::vector<HttpHeader> response_headers_;

@@ -321,7 +321,8 @@ Result<Completion> Parse(std::string_view body, std::string_view secret) {
   // (0.8-1.1 KB): the long strings stay in `buffer` instead of being copied into the document.
   // `buffer` is declared first, so it outlives `doc`, whose strings point into it.
   std::string buffer(body);
-  json::Document doc;
+  json::PooledDocument pooled;
+  json::Document& doc = pooled.doc();
   if (Result<void> parsed = json::ParseJsonInsitu(buffer, doc); !parsed) {
     // Show how the body starts: a 200 that is not JSON is usually a proxy's or portal's page.
     std::string raw(body);

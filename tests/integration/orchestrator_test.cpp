@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cctype>
+#include <map>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -168,11 +170,16 @@ TEST_CASE("one model answers, with a full account", "[orchestrator]") {
   REQUIRE(recorded.size() == 1);
   CHECK(recorded[0].model == "alpha");
   CHECK(recorded[0].body.find("What is 2+2?") != std::string::npos);
-  bool has_auth = false;
+  std::map<std::string, std::string> headers;
   for (const auto& [name, value] : recorded[0].headers) {
-    if (name == "Authorization" || name == "authorization") has_auth = value == "Bearer sk-test-key";
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    headers[lower] = value;
   }
-  CHECK(has_auth);
+  CHECK(headers["authorization"] == "Bearer sk-test-key");
+  CHECK(headers["user-agent"] == "prsm/" PRSM_VERSION_STRING);
+  CHECK(headers["content-type"] == "application/json");
+  CHECK(headers.count("expect") == 0);
 }
 
 TEST_CASE("fan-out takes the first success and cancels the rest", "[orchestrator]") {

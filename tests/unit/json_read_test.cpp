@@ -144,10 +144,23 @@ TEST_CASE("FindInvalidUtf8 accepts every valid sequence length", "[json]") {
   CHECK(FindInvalidUtf8("0123456789\0"s) == std::optional<std::size_t>(10));
 }
 
-TEST_CASE("ParseJson survives nesting deep enough to overflow a recursive parser", "[json]") {
+TEST_CASE("JSON nested deep enough to overflow a recursive parser is rejected, not parsed",
+          "[json]") {
   const std::string deep = std::string(200000, '[') + std::string(200000, ']');
   Document doc;
-  CHECK(ParseJson(deep, doc).has_value());
+  const Result<void> parsed = ParseJson(deep, doc);
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(parsed.error().code() == ErrorCode::kDataLoss);
+  CHECK(parsed.error().message().find("deeper") != std::string::npos);
+  std::string buffer = deep;
+  CHECK_FALSE(ParseJsonInsitu(buffer, doc).has_value());
+
+  // At the limit it parses; brackets inside strings do not count.
+  const std::size_t limit = prsm::json::kMaxNestingDepth;
+  CHECK(ParseJson(std::string(limit, '[') + std::string(limit, ']'), doc).has_value());
+  CHECK_FALSE(ParseJson(std::string(limit + 1, '[') + std::string(limit + 1, ']'), doc).has_value());
+  const std::string quoted = "[\"" + std::string(1000, '[') + "\\\"\"]";
+  CHECK(ParseJson(quoted, doc).has_value());
 }
 
 TEST_CASE("ParseJsonInsitu parses in place and rejects what ParseJson rejects", "[json]") {
