@@ -1,11 +1,12 @@
 #include "bare_curl_loop.h"
 
-#include <curl/curl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <optional>
+
+#include <curl/curl.h>
 
 namespace prsm::bench {
 namespace {
@@ -69,7 +70,8 @@ BareLoopResult RunBareCurlLoop(const std::string& url, const std::string& body,
   curl_multi_setopt(loop.multi, CURLMOPT_TIMERDATA, &loop);
 
   curl_slist* header_list = nullptr;
-  for (const std::string& header : headers) header_list = curl_slist_append(header_list, header.c_str());
+  for (const std::string& header : headers)
+    header_list = curl_slist_append(header_list, header.c_str());
   header_list = curl_slist_append(header_list, "Expect:");
 
   std::vector<Exchange> exchanges(concurrency);

@@ -25,7 +25,8 @@ FakeProcess::FakeProcess(const std::string& script_json, std::string executable)
     return;
   }
   script_path_ = path;
-  if (write(fd, script_json.data(), script_json.size()) != static_cast<ssize_t>(script_json.size())) {
+  if (write(fd, script_json.data(), script_json.size()) !=
+      static_cast<ssize_t>(script_json.size())) {
     error_ = "could not write the script file";
   }
   close(fd);
@@ -43,7 +44,8 @@ FakeProcess::FakeProcess(const std::string& script_json, std::string executable)
   std::vector<char*> args;
   for (std::string& arg : argv) args.push_back(arg.data());
   args.push_back(nullptr);
-  const int spawned = posix_spawn(&pid_, executable.c_str(), &actions, nullptr, args.data(), environ);
+  const int spawned =
+      posix_spawn(&pid_, executable.c_str(), &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
   if (spawned != 0) {
@@ -53,7 +55,8 @@ FakeProcess::FakeProcess(const std::string& script_json, std::string executable)
     return;
   }
   std::string line;
-  for (int waited_ms = 0; line.find('\n') == std::string::npos && waited_ms < 20'000; waited_ms += 100) {
+  for (int waited_ms = 0; line.find('\n') == std::string::npos && waited_ms < 20'000;
+       waited_ms += 100) {
     pollfd ready{out[0], POLLIN, 0};
     if (poll(&ready, 1, 100) <= 0) continue;
     char buffer[128];

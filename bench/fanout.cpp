@@ -48,8 +48,7 @@ int main(int argc, char** argv) {
   }
   if (rounds <= 0 || latency_ms < 0) return 2;
 
-  const std::string script =
-      "{\"default\": {\"latency_ms\": " + std::to_string(latency_ms) + "}}";
+  const std::string script = "{\"default\": {\"latency_ms\": " + std::to_string(latency_ms) + "}}";
   prsm::bench::FakeProcess fake(script, fake_path);
   if (!fake.ok()) {
     std::fprintf(stderr, "error: %s\n", fake.error().c_str());

@@ -9,8 +9,6 @@
 // Usage: prsm_bench_overhead [--requests N] [--concurrency C] [--rounds R]
 //                            [--submit host|callback] [--only bare|prsm] [--fake PATH]
 // (--only runs one side, for a profiler; it prints no ratio.)
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -19,6 +17,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <curl/curl.h>
 
 #include "bare_curl_loop.h"
 #include "fake_process.h"
@@ -95,7 +95,8 @@ std::size_t RunOrchestrator(prsm::MultiLLMOrchestrator& orchestrator, const prsm
       std::lock_guard<std::mutex> lock(mutex);
       submitted = std::min(concurrency, total);
     }
-    for (std::size_t i = 0; i < std::min(concurrency, total); ++i) orchestrator.Submit(query, on_done);
+    for (std::size_t i = 0; i < std::min(concurrency, total); ++i)
+      orchestrator.Submit(query, on_done);
     std::unique_lock<std::mutex> lock(mutex);
     changed.wait(lock, [&] { return done == total; });
     return failed;
@@ -192,11 +193,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<std::string> headers;
-  for (const prsm::HttpHeader& header : http->headers) headers.push_back(header.name + ": " + header.value);
+  for (const prsm::HttpHeader& header : http->headers)
+    headers.push_back(header.name + ": " + header.value);
 
   auto bare = [&](std::size_t n) {
     return Measure(n, [&] {
-      auto result = prsm::bench::RunBareCurlLoop(http->url, http->body, headers, n, options.concurrency);
+      auto result =
+          prsm::bench::RunBareCurlLoop(http->url, http->body, headers, n, options.concurrency);
       return result.failed;
     });
   };
@@ -208,7 +211,8 @@ int main(int argc, char** argv) {
   };
 
   if (!options.only.empty()) {
-    const Measurement m = options.only == "bare" ? bare(options.requests) : orchestrated(options.requests);
+    const Measurement m =
+        options.only == "bare" ? bare(options.requests) : orchestrated(options.requests);
     std::printf("%s: %.2f cpu us/req, %.0f req/s, %zu failed\n", options.only.c_str(),
                 m.cpu_us_per_request, m.requests_per_second, m.failed);
     return m.failed == 0 ? 0 : 1;

@@ -4,6 +4,11 @@ function(prsm_enable_sanitizers target)
   if(PRSM_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=${PRSM_SANITIZE} -fno-omit-frame-pointer
                                              -fno-sanitize-recover=all)
+    if(CMAKE_CXX_COMPILER_ID MATCHES "Clang" AND PRSM_SANITIZE MATCHES "undefined")
+      # Third-party code we cannot fix: see the list.
+      target_compile_options(${target} PRIVATE
+        -fsanitize-ignorelist=${CMAKE_CURRENT_FUNCTION_LIST_DIR}/sanitizer-ignorelist.txt)
+    endif()
     target_link_options(${target} PRIVATE -fsanitize=${PRSM_SANITIZE})
   endif()
 endfunction()

@@ -13,12 +13,12 @@
 // - only OPENAI_API_KEY set: the real OpenAI API, with three of its current models.
 //
 // Usage: quickstart ["your question"]
-#include <prsm/prsm.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include <prsm/prsm.h>
 
 namespace {
 
@@ -101,8 +101,8 @@ int main(int argc, char** argv) {
               response.route.explanation.c_str());
   std::printf("Consensus: %s — %s\n\n", response.consensus.rule.c_str(),
               response.consensus.explanation.c_str());
-  std::printf("%-14s %-10s %10s %8s %8s %12s\n", "model", "outcome", "latency", "in tok",
-              "out tok", "cost");
+  std::printf("%-14s %-10s %10s %8s %8s %12s\n", "model", "outcome", "latency", "in tok", "out tok",
+              "cost");
   for (const prsm::Attempt& attempt : response.attempts) {
     std::printf("%-14s %-10s %8.0fms %8lld %8lld %11.6f$\n", attempt.model.c_str(),
                 std::string(prsm::ToString(attempt.outcome)).c_str(),

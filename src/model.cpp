@@ -1,10 +1,10 @@
 // ModelSpec pricing and validation, ModelCatalog.
 #include "prsm/model.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include <fmt/format.h>
 
 namespace prsm {
 namespace {
@@ -22,9 +22,8 @@ double ModelSpec::CostUsd(const Usage& usage) const noexcept {
   const double write_rate = price.cache_write_per_mtok.value_or(price.input_per_mtok);
   // Vendors report cached and cache-write tokens as part of the input; never let a vendor's
   // inconsistent numbers make the uncached share negative.
-  const std::int64_t uncached =
-      std::max<std::int64_t>(0, usage.input_tokens - usage.cached_input_tokens -
-                                    usage.cache_write_tokens);
+  const std::int64_t uncached = std::max<std::int64_t>(
+      0, usage.input_tokens - usage.cached_input_tokens - usage.cache_write_tokens);
   const double micro_usd = static_cast<double>(uncached) * price.input_per_mtok +
                            static_cast<double>(usage.cached_input_tokens) * cached_rate +
                            static_cast<double>(usage.cache_write_tokens) * write_rate +
@@ -34,8 +33,8 @@ double ModelSpec::CostUsd(const Usage& usage) const noexcept {
 
 Result<void> ModelSpec::Validate() const {
   auto invalid = [this](std::string what) {
-    return Error(ErrorCode::kInvalidArgument,
-                 fmt::format("model '{}': {}", name, what)).WithModel(name);
+    return Error(ErrorCode::kInvalidArgument, fmt::format("model '{}': {}", name, what))
+        .WithModel(name);
   };
   if (name.empty()) return Error(ErrorCode::kInvalidArgument, "model name is empty");
   if (provider.empty()) return invalid("provider is empty");
@@ -61,7 +60,8 @@ Result<void> ModelSpec::Validate() const {
 
 Result<void> ModelCatalog::Add(ModelSpec spec) {
   if (Find(spec.name) != nullptr) {
-    return Error(ErrorCode::kAlreadyExists, fmt::format("model '{}' is already registered", spec.name))
+    return Error(ErrorCode::kAlreadyExists,
+                 fmt::format("model '{}' is already registered", spec.name))
         .WithModel(spec.name);
   }
   return Upsert(std::move(spec));

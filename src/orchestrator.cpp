@@ -2,10 +2,10 @@
 // requests. The per-request logic is in request.cpp; the event loop in net/executor.cpp.
 #include "prsm/orchestrator.h"
 
-#include <fmt/format.h>
-
 #include <mutex>
 #include <unordered_map>
+
+#include <fmt/format.h>
 
 #include "net/executor.h"
 #include "registry.h"
@@ -73,7 +73,7 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
 
   RequestHandle Submit(Query query, ResponseCallback on_done) {
     const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
-    if (!on_done) on_done = [](Result<Response>) {};
+    if (!on_done) on_done = [](const Result<Response>&) {};
     auto control = std::make_shared<detail::RequestControl>(
         id, executor_->queue(), [this](std::uint64_t request_id) { CancelRequest(request_id); });
     {
@@ -187,8 +187,8 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
              std::shared_ptr<const internal::RegistrySnapshot> registry) {
     if (shutting_down_) {
       in_flight_.fetch_sub(1, std::memory_order_acq_rel);
-      CompleteRejected(Error(ErrorCode::kCancelled, "the orchestrator is being destroyed"),
-                       control, on_done);
+      CompleteRejected(Error(ErrorCode::kCancelled, "the orchestrator is being destroyed"), control,
+                       on_done);
       return;
     }
     auto request = std::make_unique<internal::Request>(

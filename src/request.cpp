@@ -1,10 +1,10 @@
 #include "request.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <exception>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "net/error_map.h"
 #include "net/retry_after.h"
@@ -36,8 +36,8 @@ Result<T> CallPlugin(const PluginCall& call, F&& fn) {
   try {
     return fn();
   } catch (const std::exception& e) {
-    return Error(ErrorCode::kInternal, fmt::format("{} '{}' {} threw: {}", call.kind, call.name,
-                                                   call.method, e.what()));
+    return Error(ErrorCode::kInternal,
+                 fmt::format("{} '{}' {} threw: {}", call.kind, call.name, call.method, e.what()));
   } catch (...) {
     return Error(ErrorCode::kInternal, fmt::format("{} '{}' {} threw a non-standard exception",
                                                    call.kind, call.name, call.method));
@@ -133,8 +133,9 @@ Result<void> Request::PrepareRoute() {
                                                      routing_->name(), s));
     }
     if (plan_.stages[s].stagger.count() < 0) {
-      return Error(ErrorCode::kInternal,
-                   fmt::format("routing strategy '{}' planned a negative stagger", routing_->name()));
+      return Error(
+          ErrorCode::kInternal,
+          fmt::format("routing strategy '{}' planned a negative stagger", routing_->name()));
     }
     for (const std::string& name : plan_.stages[s].models) {
       if (eligible_->Find(name) == nullptr) {
@@ -232,13 +233,13 @@ void Request::StartHttpAttempt(std::size_t index, milliseconds timeout) {
 void Request::StartInProcessAttempt(std::size_t index, milliseconds timeout) {
   AttemptState& attempt = attempts_[index];
   InProcessProvider& provider = *attempt.provider->in_process;
-  attempt.timeout_timer = host_.executor().AddTimer(attempt.started + timeout, [this, index,
-                                                                                timeout] {
-    attempts_[index].timeout_timer = 0;
-    OnAttemptResult(index, Error(ErrorCode::kDeadlineExceeded,
-                                 fmt::format("no answer within the attempt timeout of {} ms",
-                                             timeout.count())));
-  });
+  attempt.timeout_timer =
+      host_.executor().AddTimer(attempt.started + timeout, [this, index, timeout] {
+        attempts_[index].timeout_timer = 0;
+        OnAttemptResult(index, Error(ErrorCode::kDeadlineExceeded,
+                                     fmt::format("no answer within the attempt timeout of {} ms",
+                                                 timeout.count())));
+      });
   RequestHost* host = &host_;
   const std::uint64_t id = id_;
   auto called = CallPlugin<bool>({"provider", provider.id(), "Call"}, [&] {
@@ -268,13 +269,13 @@ Result<Completion> Request::DecodeResponse(const AttemptState& attempt,
     return CallPlugin<Completion>({"provider", provider.id(), "ParseResponse"},
                                   [&] { return provider.ParseResponse(response); });
   }
-  Error mapped = Error(code, fmt::format("HTTP {}", response.status)).WithHttpStatus(response.status);
+  Error mapped =
+      Error(code, fmt::format("HTTP {}", response.status)).WithHttpStatus(response.status);
   if (auto delay = RetryAfterOf(response)) mapped.WithRetryAfter(*delay);
   // Result<Error> cannot exist, so wrap the refined error as a failed Result<Completion>.
-  return CallPlugin<Completion>({"provider", provider.id(), "ParseError"},
-                                [&]() -> Result<Completion> {
-                                  return provider.ParseError(response, mapped);
-                                });
+  return CallPlugin<Completion>(
+      {"provider", provider.id(), "ParseError"},
+      [&]() -> Result<Completion> { return provider.ParseError(response, mapped); });
 }
 
 void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
@@ -314,9 +315,8 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
 void Request::Evaluate() {
   const std::size_t expected = plan_.stages[stage_].models.size();
   const bool all_arrived = candidates_.size() == expected;
-  auto decided =
-      CallPlugin<bool>({"consensus rule", consensus_->name(), "IsDecided"},
-                       [&] { return consensus_->IsDecided(candidates_, expected); });
+  auto decided = CallPlugin<bool>({"consensus rule", consensus_->name(), "IsDecided"},
+                                  [&] { return consensus_->IsDecided(candidates_, expected); });
   if (!decided) {
     Finish(std::move(decided).error());
     return;
@@ -344,9 +344,9 @@ void Request::Evaluate() {
                                consensus_->name(), decision->chosen)));
       return;
     }
-    StopRunningAttempts(Error(ErrorCode::kCancelled,
-                              fmt::format("not needed: consensus rule '{}' decided without it",
-                                          consensus_->name())));
+    StopRunningAttempts(Error(
+        ErrorCode::kCancelled,
+        fmt::format("not needed: consensus rule '{}' decided without it", consensus_->name())));
     const std::size_t chosen_attempt = candidate_attempt_[decision->chosen];
     Finish(BuildResponse(chosen_attempt, std::move(*decision)));
     return;
@@ -361,8 +361,8 @@ void Request::StageEnded(bool any_success, const std::string& rejection) {
     host_.executor().CancelTimer(stagger_timer_);
     stagger_timer_ = 0;
   }
-  StopRunningAttempts(Error(ErrorCode::kCancelled,
-                            fmt::format("not needed: stage {} ended without it", stage_)));
+  StopRunningAttempts(
+      Error(ErrorCode::kCancelled, fmt::format("not needed: stage {} ended without it", stage_)));
   for (std::size_t next = stage_ + 1; next < plan_.stages.size(); ++next) {
     const StageTrigger trigger = plan_.stages[next].trigger;
     const bool runs = trigger == StageTrigger::kOnFailureOrRejection ||
@@ -404,11 +404,11 @@ Error Request::AllFailedError() const {
       others += fmt::format("{}{}: {}", others.empty() ? "" : "; ", attempt->model,
                             DescribeShort(*attempt->error));
     }
-    error = Error(error.code(), fmt::format("all {} attempts failed; last ({}): {}; earlier: {}",
-                                            failed.size(), last->model, last->error->message(),
-                                            others))
-                .WithProvider(last->error->provider())
-                .WithModel(last->error->model());
+    error =
+        Error(error.code(), fmt::format("all {} attempts failed; last ({}): {}; earlier: {}",
+                                        failed.size(), last->model, last->error->message(), others))
+            .WithProvider(last->error->provider())
+            .WithModel(last->error->model());
     if (last->error->http_status()) error.WithHttpStatus(*last->error->http_status());
     if (last->error->retry_after()) error.WithRetryAfter(*last->error->retry_after());
   }

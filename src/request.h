@@ -75,8 +75,7 @@ class Request {
   Request(RequestHost& host, std::uint64_t id, Query query, ResponseCallback done,
           std::shared_ptr<detail::RequestControl> control,
           std::shared_ptr<const RegistrySnapshot> registry,
-          std::shared_ptr<RoutingStrategy> routing,
-          std::shared_ptr<const ConsensusRule> consensus);
+          std::shared_ptr<RoutingStrategy> routing, std::shared_ptr<const ConsensusRule> consensus);
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
 
@@ -85,7 +84,7 @@ class Request {
   /// Finishes now with `reason` (host cancellation, shutdown), unless already finished.
   void Cancel(Error reason);
   /// An in-process attempt's result, delivered through the loop.
-  void OnAttemptResult(std::size_t attempt, Result<Completion> result);
+  void OnAttemptResult(std::size_t index, Result<Completion> result);
   bool finished() const noexcept { return finished_; }
 
  private:
@@ -142,7 +141,7 @@ class Request {
   std::size_t stage_first_attempt_ = 0;  // index into attempts_
   std::size_t stage_started_ = 0;        // attempts of this stage started so far
   net::TimerId stagger_timer_ = 0;
-  std::vector<Candidate> candidates_;         // in arrival order
+  std::vector<Candidate> candidates_;           // in arrival order
   std::vector<std::size_t> candidate_attempt_;  // candidates_[i] came from attempts_[this[i]]
 
   bool finished_ = false;

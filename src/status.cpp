@@ -7,25 +7,44 @@ namespace prsm {
 
 std::string_view ToString(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::kOk: return "Ok";
-    case ErrorCode::kCancelled: return "Cancelled";
-    case ErrorCode::kUnknown: return "Unknown";
-    case ErrorCode::kInvalidArgument: return "InvalidArgument";
-    case ErrorCode::kDeadlineExceeded: return "DeadlineExceeded";
-    case ErrorCode::kNotFound: return "NotFound";
-    case ErrorCode::kAlreadyExists: return "AlreadyExists";
-    case ErrorCode::kPermissionDenied: return "PermissionDenied";
-    case ErrorCode::kResourceExhausted: return "ResourceExhausted";
-    case ErrorCode::kFailedPrecondition: return "FailedPrecondition";
-    case ErrorCode::kAborted: return "Aborted";
-    case ErrorCode::kOutOfRange: return "OutOfRange";
-    case ErrorCode::kUnimplemented: return "Unimplemented";
-    case ErrorCode::kInternal: return "Internal";
-    case ErrorCode::kUnavailable: return "Unavailable";
-    case ErrorCode::kDataLoss: return "DataLoss";
-    case ErrorCode::kUnauthenticated: return "Unauthenticated";
-    case ErrorCode::kNoConsensus: return "NoConsensus";
-    case ErrorCode::kBudgetExceeded: return "BudgetExceeded";
+    case ErrorCode::kOk:
+      return "Ok";
+    case ErrorCode::kCancelled:
+      return "Cancelled";
+    case ErrorCode::kUnknown:
+      return "Unknown";
+    case ErrorCode::kInvalidArgument:
+      return "InvalidArgument";
+    case ErrorCode::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case ErrorCode::kNotFound:
+      return "NotFound";
+    case ErrorCode::kAlreadyExists:
+      return "AlreadyExists";
+    case ErrorCode::kPermissionDenied:
+      return "PermissionDenied";
+    case ErrorCode::kResourceExhausted:
+      return "ResourceExhausted";
+    case ErrorCode::kFailedPrecondition:
+      return "FailedPrecondition";
+    case ErrorCode::kAborted:
+      return "Aborted";
+    case ErrorCode::kOutOfRange:
+      return "OutOfRange";
+    case ErrorCode::kUnimplemented:
+      return "Unimplemented";
+    case ErrorCode::kInternal:
+      return "Internal";
+    case ErrorCode::kUnavailable:
+      return "Unavailable";
+    case ErrorCode::kDataLoss:
+      return "DataLoss";
+    case ErrorCode::kUnauthenticated:
+      return "Unauthenticated";
+    case ErrorCode::kNoConsensus:
+      return "NoConsensus";
+    case ErrorCode::kBudgetExceeded:
+      return "BudgetExceeded";
   }
   return "Unknown";
 }
@@ -41,7 +60,9 @@ Error& Error::WithProvider(std::string provider) & {
   provider_ = std::move(provider);
   return *this;
 }
-Error&& Error::WithProvider(std::string provider) && { return std::move(WithProvider(std::move(provider))); }
+Error&& Error::WithProvider(std::string provider) && {
+  return std::move(WithProvider(std::move(provider)));
+}
 Error& Error::WithModel(std::string model) & {
   model_ = std::move(model);
   return *this;

@@ -33,8 +33,8 @@ struct Candidate {
 /// A rule's verdict.
 struct Decision {
   bool accepted = false;
-  std::size_t chosen = 0;  ///< Index into the candidates, when accepted.
-  double agreement = 0.0;  ///< Share of successful candidates agreeing with the chosen one.
+  std::size_t chosen = 0;   ///< Index into the candidates, when accepted.
+  double agreement = 0.0;   ///< Share of successful candidates agreeing with the chosen one.
   double confidence = 0.0;  ///< The rule's confidence in the chosen answer, in [0, 1].
   std::vector<std::size_t> supporters;  ///< Candidates agreeing with the chosen one.
   std::string explanation;

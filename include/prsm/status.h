@@ -32,25 +32,25 @@ namespace prsm {
 /// `kNoConsensus` and `kBudgetExceeded` for outcomes specific to orchestration.
 enum class ErrorCode : std::uint8_t {
   kOk = 0,
-  kCancelled = 1,            ///< The caller cancelled, or the orchestrator shut down.
-  kUnknown = 2,              ///< An error with no better code (never produced by prsm itself).
-  kInvalidArgument = 3,      ///< Bad input: empty query, HTTP 400/422, a bad option value.
-  kDeadlineExceeded = 4,     ///< A per-attempt timeout or the request deadline expired.
-  kNotFound = 5,             ///< Unknown model or provider, HTTP 404.
-  kAlreadyExists = 6,        ///< A model or provider of that name is already registered.
-  kPermissionDenied = 7,     ///< HTTP 403.
-  kResourceExhausted = 8,    ///< Rate limited (HTTP 429) or prsm's admission limit reached.
-  kFailedPrecondition = 9,   ///< The system is not in a state for this call (TLS verification
-                             ///< failed, blocking call from the loop thread, ...).
-  kAborted = 10,             ///< Reserved for concurrency conflicts.
-  kOutOfRange = 11,          ///< Reserved.
-  kUnimplemented = 12,       ///< The provider does not support the requested feature.
-  kInternal = 13,            ///< A bug in prsm or in a plug-in (a plug-in threw, for instance).
-  kUnavailable = 14,         ///< Transport failure or HTTP 5xx/529; retrying may succeed.
-  kDataLoss = 15,            ///< A response could not be parsed, was truncated or too large.
-  kUnauthenticated = 16,     ///< HTTP 401: missing or bad API key.
-  kNoConsensus = 17,         ///< The consensus rule could not accept any answer.
-  kBudgetExceeded = 18,      ///< The request or orchestrator cost budget does not allow the call.
+  kCancelled = 1,           ///< The caller cancelled, or the orchestrator shut down.
+  kUnknown = 2,             ///< An error with no better code (never produced by prsm itself).
+  kInvalidArgument = 3,     ///< Bad input: empty query, HTTP 400/422, a bad option value.
+  kDeadlineExceeded = 4,    ///< A per-attempt timeout or the request deadline expired.
+  kNotFound = 5,            ///< Unknown model or provider, HTTP 404.
+  kAlreadyExists = 6,       ///< A model or provider of that name is already registered.
+  kPermissionDenied = 7,    ///< HTTP 403.
+  kResourceExhausted = 8,   ///< Rate limited (HTTP 429) or prsm's admission limit reached.
+  kFailedPrecondition = 9,  ///< The system is not in a state for this call (TLS verification
+                            ///< failed, blocking call from the loop thread, ...).
+  kAborted = 10,            ///< Reserved for concurrency conflicts.
+  kOutOfRange = 11,         ///< Reserved.
+  kUnimplemented = 12,      ///< The provider does not support the requested feature.
+  kInternal = 13,           ///< A bug in prsm or in a plug-in (a plug-in threw, for instance).
+  kUnavailable = 14,        ///< Transport failure or HTTP 5xx/529; retrying may succeed.
+  kDataLoss = 15,           ///< A response could not be parsed, was truncated or too large.
+  kUnauthenticated = 16,    ///< HTTP 401: missing or bad API key.
+  kNoConsensus = 17,        ///< The consensus rule could not accept any answer.
+  kBudgetExceeded = 18,     ///< The request or orchestrator cost budget does not allow the call.
 };
 
 /// The enumerator's name without the `k`, e.g. "Unavailable". Never fails.
@@ -120,7 +120,7 @@ class [[nodiscard]] Result {
   using value_type = T;
 
   // Implicit on purpose, like std::expected: `return value;` and `return Error(...);` both work.
-  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}      // NOLINT
   Result(Error error) : storage_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
   template <typename... Args>
   explicit Result(std::in_place_t, Args&&... args)

@@ -196,8 +196,8 @@ struct Attempt {
     kFailed,     ///< Transport, HTTP or parse error: see `error`.
     kCancelled,  ///< prsm stopped it: the decision was reached without it, or the host cancelled.
   };
-  std::string model;     ///< The registered model name.
-  std::string provider;  ///< The provider id it was sent through.
+  std::string model;      ///< The registered model name.
+  std::string provider;   ///< The provider id it was sent through.
   std::size_t stage = 0;  ///< Index of the plan stage that made it.
   Outcome outcome = Outcome::kFailed;
   std::optional<Error> error;  ///< Set when `outcome` is kFailed or kCancelled.
@@ -212,31 +212,31 @@ PRSM_EXPORT std::string_view ToString(Attempt::Outcome outcome) noexcept;
 
 /// How the answer was agreed.
 struct ConsensusReport {
-  std::string rule;                      ///< The consensus rule's name.
-  double agreement = 0.0;                ///< Share of answers that agreed with the chosen one.
-  double confidence = 0.0;               ///< The rule's confidence in the chosen answer, [0, 1].
+  std::string rule;         ///< The consensus rule's name.
+  double agreement = 0.0;   ///< Share of answers that agreed with the chosen one.
+  double confidence = 0.0;  ///< The rule's confidence in the chosen answer, [0, 1].
   std::vector<std::string> agreeing_models;
   std::string explanation;
 };
 
 /// How the query was routed.
 struct RouteReport {
-  std::string strategy;                         ///< The routing strategy's name.
+  std::string strategy;                          ///< The routing strategy's name.
   std::vector<std::vector<std::string>> stages;  ///< The planned models, stage by stage.
-  std::string explanation;                      ///< Why, in the strategy's words.
+  std::string explanation;                       ///< Why, in the strategy's words.
 };
 
 /// The answer to a query, with a full account of how it was obtained.
 struct Response {
-  std::uint64_t request_id = 0;  ///< Unique within one orchestrator; also in the RequestHandle.
-  std::string answer;            ///< `completion.text` of the chosen answer.
-  std::string model;             ///< The registered name of the model whose answer was chosen.
-  Completion completion;         ///< The chosen completion, in full.
+  std::uint64_t request_id = 0;   ///< Unique within one orchestrator; also in the RequestHandle.
+  std::string answer;             ///< `completion.text` of the chosen answer.
+  std::string model;              ///< The registered name of the model whose answer was chosen.
+  Completion completion;          ///< The chosen completion, in full.
   std::vector<Attempt> attempts;  ///< Every call made, in the order they started.
   ConsensusReport consensus;
   RouteReport route;
-  Usage usage;            ///< Summed over every attempt, the losers included.
-  double cost_usd = 0.0;  ///< Summed over every attempt, the losers included.
+  Usage usage;                           ///< Summed over every attempt, the losers included.
+  double cost_usd = 0.0;                 ///< Summed over every attempt, the losers included.
   std::chrono::microseconds latency{0};  ///< From Submit() to the decision.
 };
 

@@ -28,9 +28,10 @@ class FirstSuccessRule final : public ConsensusRule {
       // Nothing was compared: the answer stands alone, so it agrees only with itself.
       decision.agreement = 1.0;
       decision.confidence = 1.0;
-      decision.explanation = fmt::format("the first successful answer, from '{}' ({} of {} "
-                                         "answers in)",
-                                         candidates[i].model, i + 1, candidates.size());
+      decision.explanation = fmt::format(
+          "the first successful answer, from '{}' ({} of {} "
+          "answers in)",
+          candidates[i].model, i + 1, candidates.size());
       return decision;
     }
     decision.explanation = fmt::format("all {} attempts failed", candidates.size());
@@ -40,6 +41,8 @@ class FirstSuccessRule final : public ConsensusRule {
 
 }  // namespace
 
-std::unique_ptr<ConsensusRule> MakeFirstSuccessRule() { return std::make_unique<FirstSuccessRule>(); }
+std::unique_ptr<ConsensusRule> MakeFirstSuccessRule() {
+  return std::make_unique<FirstSuccessRule>();
+}
 
 }  // namespace prsm

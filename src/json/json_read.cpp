@@ -300,7 +300,7 @@ Error DataError(const Path& path, std::string_view what) {
   return Error(ErrorCode::kDataLoss, fmt::format("{}: {}", path.ToString(), what));
 }
 
-const Value* FindMember(const Value& object, std::string_view key) noexcept {
+const Value* FindMember(const Value& object, std::string_view key) {
   if (!object.IsObject()) return nullptr;
   // MemberBegin/End and the name comparison below never assert; FindMember(const char*) would
   // need a NUL-terminated key.

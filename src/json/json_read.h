@@ -104,7 +104,7 @@ Error DataError(const Path& path, std::string_view what);
 
 /// The member `key` of `object`, or nullptr when `object` is not an object or has no such
 /// member. A member whose value is null is returned (it is present).
-const Value* FindMember(const Value& object, std::string_view key) noexcept;
+const Value* FindMember(const Value& object, std::string_view key);
 
 /// `value` itself, checked. `path` names `value`.
 Result<std::string_view> AsString(const Value& value, const Path& path);

@@ -3,9 +3,9 @@
 #ifndef PRSM_NET_CURL_HANDLES_H_
 #define PRSM_NET_CURL_HANDLES_H_
 
-#include <curl/curl.h>
-
 #include <memory>
+
+#include <curl/curl.h>
 
 namespace prsm::net {
 

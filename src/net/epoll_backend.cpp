@@ -2,8 +2,6 @@
 // handed to curl_multi_socket_action, so an idle transfer costs nothing per wake-up. libcurl
 // tells us which sockets to watch (socket callback) and when it next needs a timeout call
 // (timer callback); an eventfd in the same epoll set wakes the loop for other threads.
-#include <curl/curl.h>
-#include <fmt/format.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -13,6 +11,9 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
 
 #include "net/loop_backend.h"
 #include "net/timer_queue.h"

@@ -1,12 +1,13 @@
 #include "net/executor.h"
 
-#include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include <cassert>
 #include <cstdlib>
 #include <string_view>
+
+#include <fmt/format.h>
 
 #include "prsm/version.h"
 
@@ -42,9 +43,8 @@ Result<std::unique_ptr<Executor>> Executor::Create(ExecutorOptions options) {
   executor->backend_kind_ = *backend_kind;
   if (executor->options_.transfer.http2 && !executor->curl_global_->http2_available()) {
     executor->options_.transfer.http2 = false;
-    executor->Log(LogLevel::kWarning,
-                  fmt::format("{} has no HTTP/2 support; using HTTP/1.1 only",
-                              executor->curl_global_->version()));
+    executor->Log(LogLevel::kWarning, fmt::format("{} has no HTTP/2 support; using HTTP/1.1 only",
+                                                  executor->curl_global_->version()));
   }
 
   executor->multi_.reset(curl_multi_init());
@@ -53,10 +53,11 @@ Result<std::unique_ptr<Executor>> Executor::Create(ExecutorOptions options) {
   // HTTP/2 multiplexing is libcurl's default since 7.62; say so anyway, with the per-host cap
   // that keeps a burst from opening hundreds of TLS connections.
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, executor->options_.max_connections_per_host);
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                    executor->options_.max_connections_per_host);
 
   auto backend = executor->backend_kind_ == ExecutorBackend::kPoll ? MakePollBackend(multi)
-                                                                    : MakeEpollBackend(multi);
+                                                                   : MakeEpollBackend(multi);
   if (!backend) return std::move(backend).error();
   executor->backend_ = std::move(*backend);
   executor->queue_->Open(executor->backend_.get());
@@ -193,7 +194,7 @@ void Executor::ReapFinished() {
     if (message->msg != CURLMSG_DONE) continue;
     CURL* easy = message->easy_handle;
     const CURLcode code = message->data.result;  // read before remove_handle invalidates it
-    char* tag = nullptr;  // CURLOPT_PRIVATE holds the TransferId
+    char* tag = nullptr;                         // CURLOPT_PRIVATE holds the TransferId
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &tag);
     curl_multi_remove_handle(multi_.get(), easy);
     auto it = active_.find(static_cast<TransferId>(reinterpret_cast<std::uintptr_t>(tag)));
@@ -213,8 +214,7 @@ void Executor::RunCompletions() {
     for (std::size_t i = 0; i < completions_.size(); ++i) {
       Completion completion = std::move(completions_[i]);
       if (completion.callback) {
-        Guarded("a transfer callback",
-                [&] { completion.callback(std::move(completion.result)); });
+        Guarded("a transfer callback", [&] { completion.callback(std::move(completion.result)); });
       }
     }
     completions_.clear();

@@ -5,9 +5,9 @@
 #ifndef PRSM_NET_LOOP_BACKEND_H_
 #define PRSM_NET_LOOP_BACKEND_H_
 
-#include <curl/curl.h>
-
 #include <memory>
+
+#include <curl/curl.h>
 
 #include "prsm/status.h"
 

@@ -1,10 +1,10 @@
 #include "net/retry_after.h"
 
-#include <curl/curl.h>
-
 #include <cctype>
 #include <cmath>
 #include <string>
+
+#include <curl/curl.h>
 
 namespace prsm::net {
 namespace {
@@ -49,8 +49,8 @@ std::optional<double> ParseNonNegativeNumber(std::string_view text, double cap) 
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
-                                                         std::chrono::system_clock::time_point now) {
+std::optional<std::chrono::milliseconds> ParseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now) {
   value = Trim(value);
   if (value.empty()) return std::nullopt;
   if (std::isdigit(static_cast<unsigned char>(value.front())) || value.front() == '.') {

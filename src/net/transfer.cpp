@@ -1,11 +1,11 @@
 #include "net/transfer.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string_view>
+
+#include <fmt/format.h>
 
 #include "net/error_map.h"
 
@@ -49,9 +49,10 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
     // A CR or LF would let a value smuggle in another header or a second request.
     if (header.name.empty() || HasLineBreak(header.name) || HasLineBreak(header.value)) {
       curl_slist_free_all(headers);
-      return Error(ErrorCode::kInvalidArgument,
-                   fmt::format("invalid HTTP header name '{}' or a line break in its value",
-                               HasLineBreak(header.name) ? "(contains a line break)" : header.name));
+      return Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("invalid HTTP header name '{}' or a line break in its value",
+                      HasLineBreak(header.name) ? "(contains a line break)" : header.name));
     }
     // curl_slist_append copies the line, so one scratch buffer serves every header.
     std::string& line = header_line_;
@@ -66,7 +67,8 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
   // libcurl 7.88 adds "Expect: 100-continue" to HTTP/1.1 bodies over 1 MiB, costing a round
   // trip on long prompts; no LLM API needs it. The User-Agent goes in as a plain line too:
   // CURLOPT_USERAGENT would be re-formatted through curl's printf on every request.
-  for (const char* line : {"Expect:", has_user_agent ? nullptr : settings.user_agent_header.c_str()}) {
+  for (const char* line :
+       {"Expect:", has_user_agent ? nullptr : settings.user_agent_header.c_str()}) {
     if (line == nullptr) continue;
     if (curl_slist* grown = curl_slist_append(headers, line); grown != nullptr) headers = grown;
   }
@@ -82,7 +84,8 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
     if (rc == CURLE_OK) rc = code;
   };
   // The id, not a pointer: a message about a handle can never lead to a recycled Transfer.
-  set(curl_easy_setopt(e, CURLOPT_PRIVATE, reinterpret_cast<void*>(static_cast<std::uintptr_t>(id))));
+  set(curl_easy_setopt(e, CURLOPT_PRIVATE,
+                       reinterpret_cast<void*>(static_cast<std::uintptr_t>(id))));
   set(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));  // signals and threads do not mix
   set(curl_easy_setopt(e, CURLOPT_URL, request.url.c_str()));
   if (request.method == "POST") {
@@ -203,10 +206,10 @@ TransferResult Transfer::Finish(CURLcode code) {
   result.timings.first_byte = std::chrono::microseconds(first_byte);
 
   if (over_limit_ || code == CURLE_FILESIZE_EXCEEDED) {
-    result.response = Error(ErrorCode::kDataLoss,
-                            fmt::format("response body exceeds the limit of {} bytes "
-                                        "(OrchestratorOptions::max_response_bytes)",
-                                        max_response_bytes_));
+    result.response =
+        Error(ErrorCode::kDataLoss, fmt::format("response body exceeds the limit of {} bytes "
+                                                "(OrchestratorOptions::max_response_bytes)",
+                                                max_response_bytes_));
     return result;
   }
   if (callback_failed_) {

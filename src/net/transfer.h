@@ -10,14 +10,14 @@
 #ifndef PRSM_NET_TRANSFER_H_
 #define PRSM_NET_TRANSFER_H_
 
-#include <curl/curl.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include <curl/curl.h>
 
 #include "net/curl_handles.h"
 #include "prsm/provider.h"
@@ -81,8 +81,7 @@ class Transfer {
 
  private:
   static std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* self) noexcept;
-  static std::size_t OnHeader(char* data, std::size_t size, std::size_t count,
-                              void* self) noexcept;
+  static std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* self) noexcept;
   std::size_t AppendBody(const char* data, std::size_t length);
   std::size_t AppendHeader(const char* data, std::size_t length);
 

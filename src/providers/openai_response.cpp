@@ -27,6 +27,7 @@ using json::Value;
 
 // Propagates the error of a Result expression, or assigns its value to `lhs`.
 #define PRSM_OPENAI_CONCAT_INNER(a, b) a##b
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration and cannot be parenthesised.
 #define PRSM_OPENAI_CONCAT(a, b) PRSM_OPENAI_CONCAT_INNER(a, b)
 #define PRSM_OPENAI_ASSIGN_OR_RETURN(lhs, expr) \
   PRSM_OPENAI_ASSIGN_OR_RETURN_IMPL(PRSM_OPENAI_CONCAT(result_, __LINE__), lhs, expr)
@@ -34,6 +35,7 @@ using json::Value;
   auto result = (expr);                                      \
   if (!result) return std::move(result).error();             \
   lhs = std::move(*result)
+// NOLINTEND(bugprone-macro-parentheses)
 
 constexpr std::size_t kMaxVendorMessageBytes = 1024;
 constexpr std::size_t kMaxExcerptBytes = 200;
@@ -272,12 +274,12 @@ Result<void> ReadCompletion(const Value& root, Completion& out) {
   const bool refused = (!content || content->empty()) && refusal && !refusal->empty();
   Assign(out.text, refused ? *refusal : content.value_or(std::string_view()));
   if (tool_calls != nullptr) {
-    const Result<void> read =
+    Result<void> read =
         ReadToolCalls(*tool_calls, message_path.Member("tool_calls"), out.tool_calls);
     if (!read) return read;
   }
   if (function_call != nullptr) {
-    const Result<void> read =
+    Result<void> read =
         ReadFunctionCall(*function_call, message_path.Member("function_call"), out.tool_calls);
     if (!read) return read;
   }
@@ -293,14 +295,14 @@ Result<void> ReadCompletion(const Value& root, Completion& out) {
     PRSM_OPENAI_ASSIGN_OR_RETURN(const Value* tokens,
                                  json::OptionalArray(*logprobs, key, logprobs_path));
     if (tokens != nullptr) {
-      const Result<void> read = ReadTokenLogprobs(*tokens, logprobs_path.Member(key), out.logprobs);
+      Result<void> read = ReadTokenLogprobs(*tokens, logprobs_path.Member(key), out.logprobs);
       if (!read) return read;
     }
   }
 
   PRSM_OPENAI_ASSIGN_OR_RETURN(const Value* usage, json::OptionalObject(root, "usage", root_path));
   if (usage != nullptr) {
-    const Result<void> read = ReadUsage(*usage, root_path.Member("usage"), out.usage);
+    Result<void> read = ReadUsage(*usage, root_path.Member("usage"), out.usage);
     if (!read) return read;
   }
   PRSM_OPENAI_ASSIGN_OR_RETURN(const std::optional<std::string_view> model,

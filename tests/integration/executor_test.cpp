@@ -1,12 +1,12 @@
 // The event loop against real servers on loopback: the fake provider, a raw socket server for
 // shapes the fake cannot produce, and a TLS + HTTP/2 server (Node's http2 module). Tagged
 // [loop]: ctest runs every case once per backend (PRSM_EXECUTOR=epoll and =poll).
+#include "net/executor.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -18,8 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "fake_provider_server.h"
-#include "net/executor.h"
 #include "test_servers.h"
 
 using namespace std::chrono_literals;
@@ -160,7 +161,8 @@ TEST_CASE("concurrent transfers to one cleartext host all go out at once", "[loo
   }());
   Results results;  // outlives the executor, whose Stop() still calls back
   auto executor = MakeExecutor();
-  for (std::size_t i = 0; i < 5; ++i) StartOnLoop(*executor, results, i, Chat(server->base_url(), "m"));
+  for (std::size_t i = 0; i < 5; ++i)
+    StartOnLoop(*executor, results, i, Chat(server->base_url(), "m"));
   // All five reach the server before it can have answered any of them.
   CHECK(prsm::testing::WaitUntil([&] { return server->RequestCount("m") == 5; }, 8s));
   CHECK(results.size() == 0);
@@ -304,7 +306,8 @@ TEST_CASE("Stop completes running transfers with kCancelled, exactly once", "[lo
   server->SetScript("slow", script);
   auto executor = MakeExecutor();
   Results results;
-  for (std::size_t i = 0; i < 5; ++i) StartOnLoop(*executor, results, i, Chat(server->base_url(), "slow"));
+  for (std::size_t i = 0; i < 5; ++i)
+    StartOnLoop(*executor, results, i, Chat(server->base_url(), "slow"));
   REQUIRE(prsm::testing::WaitUntil([&] { return server->RequestCount("slow") == 5; }));
   executor->Stop();
   REQUIRE(results.size() == 5);
@@ -377,7 +380,8 @@ TEST_CASE("the per-host connection cap bounds the connections opened", "[loop][e
   options.max_connections_per_host = 2;
   auto executor = MakeExecutor(options);
   Results results;
-  for (std::size_t i = 0; i < 20; ++i) StartOnLoop(*executor, results, i, Chat(server->base_url(), "m"));
+  for (std::size_t i = 0; i < 20; ++i)
+    StartOnLoop(*executor, results, i, Chat(server->base_url(), "m"));
   REQUIRE(results.WaitFor(20));
   for (std::size_t i = 0; i < 20; ++i) CHECK(results.Get(i).response);
   CHECK(server->accepted_connections() <= 2);

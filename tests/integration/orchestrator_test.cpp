@@ -1,16 +1,16 @@
 // The public API end to end, linked like a host links it (prsm::prsm), against the fake
 // provider over loopback. Every case runs once per executor backend (see tests/CMakeLists.txt).
 // Each asynchronous case asserts the exact ErrorCode and that the callback ran exactly once.
-#include <catch2/catch.hpp>
-
 #include <atomic>
 #include <cctype>
-#include <map>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "fake_provider_server.h"
 #include "prsm/prsm.h"
@@ -323,8 +323,7 @@ TEST_CASE("a refused connection is kUnavailable", "[orchestrator]") {
   CHECK(outcome.error().provider() == "nowhere");
 }
 
-TEST_CASE("cancelling through the handle completes the request with kCancelled",
-          "[orchestrator]") {
+TEST_CASE("cancelling through the handle completes the request with kCancelled", "[orchestrator]") {
   auto server = StartFake();
   server->SetScript("slow", Script(10s));
   auto orchestrator = Orchestrator(*server, {"slow"});
@@ -616,9 +615,7 @@ class BrokenStrategy final : public prsm::RoutingStrategy {
 class RejectAll final : public prsm::ConsensusRule {
  public:
   std::string_view name() const noexcept override { return "reject-all"; }
-  bool IsDecided(const std::vector<prsm::Candidate>&, std::size_t) const override {
-    return false;
-  }
+  bool IsDecided(const std::vector<prsm::Candidate>&, std::size_t) const override { return false; }
   prsm::Decision Decide(const std::vector<prsm::Candidate>&) const override {
     prsm::Decision decision;
     decision.explanation = "the answers disagree";

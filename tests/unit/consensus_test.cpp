@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "prsm/consensus.h"
+
+#include <catch2/catch.hpp>
 
 using prsm::Candidate;
 using prsm::Completion;

@@ -1,7 +1,7 @@
 // Every row of the transport error table (cpp-anchors §4.7), one assertion per row.
-#include <catch2/catch.hpp>
-
 #include "net/error_map.h"
+
+#include <catch2/catch.hpp>
 
 using prsm::ErrorCode;
 using prsm::net::ErrorCodeForCurl;

@@ -158,7 +158,8 @@ TEST_CASE("JSON nested deep enough to overflow a recursive parser is rejected, n
   // At the limit it parses; brackets inside strings do not count.
   const std::size_t limit = prsm::json::kMaxNestingDepth;
   CHECK(ParseJson(std::string(limit, '[') + std::string(limit, ']'), doc).has_value());
-  CHECK_FALSE(ParseJson(std::string(limit + 1, '[') + std::string(limit + 1, ']'), doc).has_value());
+  CHECK_FALSE(
+      ParseJson(std::string(limit + 1, '[') + std::string(limit + 1, ']'), doc).has_value());
   const std::string quoted = "[\"" + std::string(1000, '[') + "\\\"\"]";
   CHECK(ParseJson(quoted, doc).has_value());
 }

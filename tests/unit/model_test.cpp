@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "prsm/model.h"
 
 #include <cmath>
 #include <limits>
 
-#include "prsm/model.h"
+#include <catch2/catch.hpp>
 
 using prsm::ErrorCode;
 using prsm::ModelCatalog;
@@ -26,7 +26,7 @@ TEST_CASE("cost prices uncached input, cached input, cache writes and output", "
   spec.price.cached_input_per_mtok = 1.25;
   spec.price.cache_write_per_mtok = 3.75;
   Usage usage;
-  usage.input_tokens = 1'000'000;      // of which:
+  usage.input_tokens = 1'000'000;       // of which:
   usage.cached_input_tokens = 400'000;  //   read from cache
   usage.cache_write_tokens = 100'000;   //   written to cache
   usage.output_tokens = 200'000;        // reasoning tokens are part of output, billed as output

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "net/retry_after.h"
+
+#include <catch2/catch.hpp>
 
 using namespace std::chrono_literals;
 using prsm::net::ParseRetryAfter;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "prsm/routing.h"
+
+#include <catch2/catch.hpp>
 
 using prsm::ModelCatalog;
 using prsm::ModelSpec;

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "prsm/status.h"
 
 #include <memory>
 #include <set>
 #include <string>
 
-#include "prsm/status.h"
+#include <catch2/catch.hpp>
 
 using prsm::BadResultAccess;
 using prsm::Error;

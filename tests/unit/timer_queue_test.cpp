@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "net/timer_queue.h"
 
 #include <string>
 
-#include "net/timer_queue.h"
+#include <catch2/catch.hpp>
 
 using namespace std::chrono_literals;
 using prsm::net::Clock;
@@ -50,7 +50,8 @@ TEST_CASE("mass cancellation does not leave the heap full of tombstones", "[time
   TimerQueue timers;
   const auto t0 = Clock::now();
   std::vector<prsm::net::TimerId> ids;
-  for (int i = 0; i < 10'000; ++i) ids.push_back(timers.Add(t0 + std::chrono::seconds(i + 1), [] {}));
+  for (int i = 0; i < 10'000; ++i)
+    ids.push_back(timers.Add(t0 + std::chrono::seconds(i + 1), [] {}));
   for (int i = 0; i < 9'999; ++i) timers.Cancel(ids[static_cast<std::size_t>(i)]);
   CHECK(timers.size() == 1);
   CHECK(timers.heap_entries() <= 64);
