@@ -1,6 +1,7 @@
 #include "fake_process.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -93,6 +94,29 @@ std::chrono::microseconds ProcessCpuTime() {
     return std::chrono::microseconds(static_cast<long long>(tv.tv_sec) * 1'000'000 + tv.tv_usec);
   };
   return to_us(usage.ru_utime) + to_us(usage.ru_stime);
+}
+
+bool PinApart(const FakeProcess& server) {
+  cpu_set_t available;
+  CPU_ZERO(&available);
+  if (sched_getaffinity(0, sizeof(available), &available) != 0 || CPU_COUNT(&available) < 2) {
+    return false;
+  }
+  int first = -1;
+  int last = -1;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &available)) continue;
+    if (first < 0) first = cpu;
+    last = cpu;
+  }
+  cpu_set_t client;
+  cpu_set_t serving;
+  CPU_ZERO(&client);
+  CPU_ZERO(&serving);
+  CPU_SET(first, &client);
+  CPU_SET(last, &serving);
+  return sched_setaffinity(server.pid(), sizeof(serving), &serving) == 0 &&
+         sched_setaffinity(0, sizeof(client), &client) == 0;
 }
 
 }  // namespace prsm::bench

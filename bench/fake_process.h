@@ -20,6 +20,7 @@ class FakeProcess {
   FakeProcess& operator=(const FakeProcess&) = delete;
 
   bool ok() const { return port_ != 0; }
+  pid_t pid() const { return pid_; }
   const std::string& error() const { return error_; }
   /// "http://127.0.0.1:<port>/v1"
   std::string base_url() const;
@@ -33,6 +34,11 @@ class FakeProcess {
 
 /// CPU time (user + system) this process has used so far, all threads included.
 std::chrono::microseconds ProcessCpuTime();
+
+/// Pins this process to CPU 0 and `server` to the last CPU, so client and server stop trading
+/// cores mid-run (the largest source of noise on a 2-core machine). False if there is only one
+/// CPU or the kernel refused; the benchmark then runs unpinned.
+bool PinApart(const FakeProcess& server);
 
 }  // namespace prsm::bench
 

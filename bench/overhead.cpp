@@ -7,7 +7,9 @@
 // figure of merit is the median of the per-round ratios B/A.
 //
 // Usage: prsm_bench_overhead [--requests N] [--concurrency C] [--rounds R]
-//                            [--submit host|callback] [--only bare|prsm] [--fake PATH]
+//                            [--submit host|callback] [--only bare|prsm] [--no-pin]
+//                            [--fake PATH]
+// By default this process is pinned to the first CPU and the server to the last (--no-pin: not).
 // (--only runs one side, for a profiler; it prints no ratio.)
 #include <algorithm>
 #include <condition_variable>
@@ -34,6 +36,7 @@ struct Options {
   int rounds = 5;
   bool submit_from_callback = false;
   std::string only;  // "bare" or "prsm": run one side only (for profiling)
+  bool pin = true;
   std::string fake;
 };
 
@@ -138,10 +141,13 @@ bool ParseArgs(int argc, char** argv, Options& options) {
       options.fake = value;
     } else if (arg == "--only" && value) {
       options.only = value;
+    } else if (arg == "--no-pin") {
+      options.pin = false;
+      continue;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--requests N] [--concurrency C] [--rounds R] "
-                   "[--submit host|callback] [--only bare|prsm] [--fake PATH]\n",
+                   "[--submit host|callback] [--only bare|prsm] [--no-pin] [--fake PATH]\n",
                    argv[0]);
       return false;
     }
@@ -162,6 +168,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", fake.error().c_str());
     return 1;
   }
+
+  const bool pinned = options.pin && prsm::bench::PinApart(fake);
 
   prsm::OpenAIConfig config;
   config.id = "fake";
@@ -222,8 +230,10 @@ int main(int argc, char** argv) {
   bare(options.requests / 10 + 1);
   orchestrated(options.requests / 10 + 1);
 
-  std::printf("requests per round: %zu, concurrency: %zu, submit from: %s\n", options.requests,
-              options.concurrency, options.submit_from_callback ? "callback" : "host thread");
+  std::printf("requests per round: %zu, concurrency: %zu, submit from: %s, %s\n",
+              options.requests, options.concurrency,
+              options.submit_from_callback ? "callback" : "host thread",
+              pinned ? "client and server pinned to different CPUs" : "not pinned");
   std::printf("%-6s %18s %18s %8s %14s %14s\n", "round", "bare cpu us/req", "prsm cpu us/req",
               "ratio", "bare req/s", "prsm req/s");
   std::vector<double> ratios;

@@ -122,6 +122,9 @@ Result<void> Request::PrepareRoute() {
                                     [&] { return routing_->Plan(query_, context); });
   if (!plan) return std::move(plan).error();
   plan_ = std::move(*plan);
+  std::size_t planned_attempts = 0;
+  for (const PlanStage& stage : plan_.stages) planned_attempts += stage.models.size();
+  attempts_.reserve(planned_attempts);
   if (plan_.stages.empty()) {
     return Error(ErrorCode::kInternal,
                  fmt::format("routing strategy '{}' returned an empty plan", routing_->name()));
@@ -157,6 +160,8 @@ void Request::StartStage(std::size_t stage) {
   candidates_.clear();
   candidate_attempt_.clear();
   const PlanStage& plan = plan_.stages[stage];
+  candidates_.reserve(plan.models.size());
+  candidate_attempt_.reserve(plan.models.size());
   if (plan.stagger.count() == 0) {
     for (std::size_t i = 0; i < plan.models.size() && !finished_; ++i) StartNextAttemptOfStage();
     return;

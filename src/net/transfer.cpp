@@ -173,8 +173,10 @@ std::size_t Transfer::AppendHeader(const char* data, std::size_t length) {
   try {
     std::string_view line = TrimLine(std::string_view(data, length));
     if (line.substr(0, 5) == "HTTP/") {
-      // A new status line: interim (1xx) headers belong to another response.
+      // A new status line: interim (1xx) headers belong to another response. A typical API
+      // response carries a dozen headers: one allocation instead of five growth steps.
       response_headers_.clear();
+      response_headers_.reserve(16);
       return length;
     }
     const std::size_t colon = line.find(':');
