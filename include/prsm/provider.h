@@ -32,6 +32,11 @@ namespace prsm {
 struct HttpHeader {
   std::string name;
   std::string value;
+
+  friend bool operator==(const HttpHeader& a, const HttpHeader& b) {
+    return a.name == b.name && a.value == b.value;
+  }
+  friend bool operator!=(const HttpHeader& a, const HttpHeader& b) { return !(a == b); }
 };
 
 /// What a provider asks the event loop to send. Header values may hold secrets (API keys);

@@ -35,6 +35,43 @@ bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
 }
 
+// The request's headers as a libcurl list, plus the lines prsm adds. Errors: kInvalidArgument
+// for a header that would inject another (CR or LF in it); kInternal when out of memory.
+Result<SlistPtr> BuildHeaderList(const std::vector<HttpHeader>& request_headers,
+                                 const std::string& user_agent_header) {
+  SlistPtr list;
+  bool has_user_agent = false;
+  std::string line;
+  auto append = [&list](const char* text) {
+    curl_slist* grown = curl_slist_append(list.get(), text);  // copies `text`
+    if (grown == nullptr) return false;
+    (void)list.release();
+    list.reset(grown);
+    return true;
+  };
+  for (const HttpHeader& header : request_headers) {
+    has_user_agent = has_user_agent || EqualsIgnoreCase(header.name, "user-agent");
+    // A CR or LF would let a value smuggle in another header or a second request.
+    if (header.name.empty() || HasLineBreak(header.name) || HasLineBreak(header.value)) {
+      return Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("invalid HTTP header name '{}' or a line break in its value",
+                      HasLineBreak(header.name) ? "(contains a line break)" : header.name));
+    }
+    line.assign(header.name).append(header.value.empty() ? ";" : ": ").append(header.value);
+    if (!append(line.c_str())) {
+      return Error(ErrorCode::kInternal, "out of memory building the header list");
+    }
+  }
+  // libcurl 7.88 adds "Expect: 100-continue" to HTTP/1.1 bodies over 1 MiB, costing a round
+  // trip on long prompts; no LLM API needs it. The User-Agent goes in as a plain line too:
+  // CURLOPT_USERAGENT would be re-formatted through curl's printf on every request.
+  if (!append("Expect:") || (!has_user_agent && !append(user_agent_header.c_str()))) {
+    return Error(ErrorCode::kInternal, "out of memory building the header list");
+  }
+  return list;
+}
+
 }  // namespace
 
 Transfer::Transfer(EasyPtr easy) : easy_(std::move(easy)) {}
@@ -42,37 +79,14 @@ Transfer::Transfer(EasyPtr easy) : easy_(std::move(easy)) {}
 Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const TransferOptions& options,
                                const TransferSettings& settings) {
   if (request.url.empty()) return Error(ErrorCode::kInvalidArgument, "request has no URL");
-  curl_slist* headers = nullptr;
-  bool has_user_agent = false;
-  for (const HttpHeader& header : request.headers) {
-    has_user_agent = has_user_agent || EqualsIgnoreCase(header.name, "user-agent");
-    // A CR or LF would let a value smuggle in another header or a second request.
-    if (header.name.empty() || HasLineBreak(header.name) || HasLineBreak(header.value)) {
-      curl_slist_free_all(headers);
-      return Error(
-          ErrorCode::kInvalidArgument,
-          fmt::format("invalid HTTP header name '{}' or a line break in its value",
-                      HasLineBreak(header.name) ? "(contains a line break)" : header.name));
-    }
-    // curl_slist_append copies the line, so one scratch buffer serves every header.
-    std::string& line = header_line_;
-    line.assign(header.name).append(header.value.empty() ? ";" : ": ").append(header.value);
-    curl_slist* grown = curl_slist_append(headers, line.c_str());
-    if (grown == nullptr) {
-      curl_slist_free_all(headers);
-      return Error(ErrorCode::kInternal, "out of memory building the header list");
-    }
-    headers = grown;
+  // A recycled handle usually serves the same provider again: keep its header list when the
+  // headers are the same, instead of rebuilding it (two allocations per header).
+  if (!request_headers_ || request.headers != list_headers_) {
+    auto built = BuildHeaderList(request.headers, settings.user_agent_header);
+    if (!built) return std::move(built).error();
+    request_headers_ = std::move(*built);
+    list_headers_ = std::move(request.headers);
   }
-  // libcurl 7.88 adds "Expect: 100-continue" to HTTP/1.1 bodies over 1 MiB, costing a round
-  // trip on long prompts; no LLM API needs it. The User-Agent goes in as a plain line too:
-  // CURLOPT_USERAGENT would be re-formatted through curl's printf on every request.
-  for (const char* line :
-       {"Expect:", has_user_agent ? nullptr : settings.user_agent_header.c_str()}) {
-    if (line == nullptr) continue;
-    if (curl_slist* grown = curl_slist_append(headers, line); grown != nullptr) headers = grown;
-  }
-  request_headers_.reset(headers);
 
   id_ = id;
   request_body_ = std::move(request.body);
@@ -83,61 +97,64 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
   auto set = [&rc](CURLcode code) {
     if (rc == CURLE_OK) rc = code;
   };
+  if (!configured_) {
+    // Options that never change for this handle are set once: a recycled handle keeps them
+    // (Reset() does not call curl_easy_reset, which costs as much as the rest of a set-up).
+    set(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));  // signals and threads do not mix
+    set(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnBody));
+    set(curl_easy_setopt(e, CURLOPT_WRITEDATA, this));
+    set(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader));
+    set(curl_easy_setopt(e, CURLOPT_HEADERDATA, this));
+    set(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_));
+    set(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                         static_cast<long>(settings.connect_timeout.count())));
+    // h2 via ALPN on TLS connections; cleartext stays HTTP/1.1 (no blind h2c upgrade).
+    set(curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+                         static_cast<long>(settings.http2 ? CURL_HTTP_VERSION_2TLS
+                                                          : CURL_HTTP_VERSION_1_1)));
+    set(curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""));  // whatever this libcurl decodes
+    set(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
+    set(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L));  // never replay credentials elsewhere
+#if LIBCURL_VERSION_NUM >= 0x075500
+    set(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
+#else
+    set(curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+                         static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
+#endif
+    // TLS peer and host verification stay at libcurl's default (on); a host may only choose
+    // which CAs to trust.
+    if (!settings.ca_bundle_path.empty()) {
+      set(curl_easy_setopt(e, CURLOPT_CAINFO, settings.ca_bundle_path.c_str()));
+    }
+    configured_ = rc == CURLE_OK;
+  }
   // The id, not a pointer: a message about a handle can never lead to a recycled Transfer.
   set(curl_easy_setopt(e, CURLOPT_PRIVATE,
                        reinterpret_cast<void*>(static_cast<std::uintptr_t>(id))));
-  set(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));  // signals and threads do not mix
   set(curl_easy_setopt(e, CURLOPT_URL, request.url.c_str()));
-  if (request.method == "POST") {
-    set(curl_easy_setopt(e, CURLOPT_POST, 1L));
-  } else if (request.method == "GET") {
+  // Every method option is set each time, since the handle may have served another method.
+  if (request.method == "GET") {
     set(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L));
+    set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, nullptr));
   } else {
-    set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
-  }
-  if (request.method != "GET") {
+    set(curl_easy_setopt(e, CURLOPT_POST, 1L));
+    set(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
+                         request.method == "POST" ? nullptr : request.method.c_str()));
     // Not copied by libcurl: request_body_ lives as long as the handle is in use.
     set(curl_easy_setopt(e, CURLOPT_POSTFIELDS, request_body_.data()));
     set(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(request_body_.size())));
   }
   set(curl_easy_setopt(e, CURLOPT_HTTPHEADER, request_headers_.get()));
-  set(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnBody));
-  set(curl_easy_setopt(e, CURLOPT_WRITEDATA, this));
-  set(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader));
-  set(curl_easy_setopt(e, CURLOPT_HEADERDATA, this));
-  set(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_));
-  set(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                       static_cast<long>(settings.connect_timeout.count())));
   set(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count())));
   set(curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
                        static_cast<curl_off_t>(options.max_response_bytes)));
-  if (settings.http2) {
-    // h2 via ALPN on TLS connections; cleartext stays HTTP/1.1 (no blind h2c upgrade).
-    set(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS)));
-    // Wait for a pending connection to tell whether it multiplexes rather than open another.
-    // Only over TLS, where ALPN answers during the handshake: on cleartext HTTP/1.1 libcurl
-    // would hold every new transfer until the first response came back, serialising a
-    // fan-out to a local server behind its slowest first answer.
-    if (StartsWithIgnoreCase(request.url, "https://")) {
-      set(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
-    }
-  } else {
-    set(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)));
-  }
-  set(curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""));  // whatever this libcurl can decode
-  set(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
-  set(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L));  // never replay credentials elsewhere
-#if LIBCURL_VERSION_NUM >= 0x075500
-  set(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
-#else
-  set(curl_easy_setopt(e, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
-#endif
-  // TLS peer and host verification stay at libcurl's default (on); a host may only choose
-  // which CAs to trust.
-  if (!settings.ca_bundle_path.empty()) {
-    set(curl_easy_setopt(e, CURLOPT_CAINFO, settings.ca_bundle_path.c_str()));
-  }
+  // Wait for a pending connection to tell whether it multiplexes rather than open another.
+  // Only over TLS, where ALPN answers during the handshake: on cleartext HTTP/1.1 libcurl
+  // would hold every new transfer until the first response came back, serialising a fan-out
+  // to a local server behind its slowest first answer.
+  set(curl_easy_setopt(e, CURLOPT_PIPEWAIT,
+                       settings.http2 && StartsWithIgnoreCase(request.url, "https://") ? 1L : 0L));
   if (rc != CURLE_OK) {
     return Error(ErrorCodeForCurl(rc) == ErrorCode::kInvalidArgument ? ErrorCode::kInvalidArgument
                                                                      : ErrorCode::kInternal,
@@ -234,10 +251,12 @@ TransferResult Transfer::Finish(CURLcode code) {
 }
 
 void Transfer::Reset() {
-  curl_easy_reset(easy_.get());  // keeps the connection, DNS and TLS session caches
+  // The handle keeps its constant options (see Prepare); drop the pointers into buffers that
+  // are about to be cleared. Connections, DNS and TLS sessions belong to the multi handle.
+  // The header list stays for the next request (see Prepare).
+  curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDS, nullptr);
   id_ = 0;
   request_body_.clear();
-  request_headers_.reset();
   response_body_.clear();
   response_headers_.clear();
   max_response_bytes_ = 0;

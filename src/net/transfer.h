@@ -3,8 +3,8 @@
 //
 // A Transfer owns everything its easy handle points at (request body, header list, error
 // buffer), so nothing the handle references can die before the handle is removed from the
-// multi handle. Transfers are recycled by the executor; Reset() keeps the easy handle (and
-// so libcurl's per-handle caches) and the buffers' capacity.
+// multi handle. Transfers are recycled by the executor; Reset() keeps the easy handle with its
+// constant options, the last header list and the buffers' capacity.
 //
 // Thread safety: none; only the executor's loop thread touches a Transfer.
 #ifndef PRSM_NET_TRANSFER_H_
@@ -90,13 +90,14 @@ class Transfer {
   // Request side: libcurl reads these until the handle leaves the multi handle.
   std::string request_body_;
   SlistPtr request_headers_;
-  std::string header_line_;  // scratch for building request_headers_
+  std::vector<HttpHeader> list_headers_;  // what request_headers_ was built from
   // Response side, filled by the trampolines.
   std::string response_body_;
   std::vector<HttpHeader> response_headers_;
   std::size_t max_response_bytes_ = 0;
   bool over_limit_ = false;
   bool callback_failed_ = false;  // an allocation failed inside a trampoline
+  bool configured_ = false;       // the handle's constant options are set
   char error_buffer_[CURL_ERROR_SIZE] = {};
   TransferCallback done_;
 };
