@@ -238,6 +238,47 @@ TEST_CASE("transport failures map to their codes", "[loop][executor]") {
   }
 }
 
+TEST_CASE("a header that would smuggle in another is refused before sending",
+          "[loop][executor]") {
+  auto server = StartFake();
+  auto executor = MakeExecutor();
+  HttpRequest request = Chat(server->base_url(), "m");
+  request.headers.push_back({"X-Note", "fine\r\nX-Injected: yes"});
+  auto result = RunOne(*executor, request);
+  REQUIRE_FALSE(result.response);
+  CHECK(result.response.error().code() == ErrorCode::kInvalidArgument);
+  CHECK(server->total_requests() == 0);
+}
+
+TEST_CASE("a recycled handle carries nothing over from its previous request",
+          "[loop][executor]") {
+  auto server = StartFake();
+  auto executor = MakeExecutor();
+  // Sequential requests reuse one easy handle: method, headers and body must all follow the
+  // new request, not the old one.
+  HttpRequest post = Chat(server->base_url(), "first");
+  post.headers.push_back({"X-Trace", "one"});
+  REQUIRE(RunOne(*executor, post).response->status == 200);
+  HttpRequest get;
+  get.method = "GET";
+  get.url = server->base_url() + "/chat/completions";
+  auto got = RunOne(*executor, get);
+  REQUIRE(got.response);
+  CHECK(got.response->status == 405);  // the fake only accepts POST here
+  HttpRequest second = Chat(server->base_url(), "second");
+  REQUIRE(RunOne(*executor, second).response->status == 200);
+  auto recorded = server->recorded_requests();
+  REQUIRE(recorded.size() == 3);
+  CHECK(recorded[1].method == "GET");
+  CHECK(recorded[1].body.empty());
+  CHECK(recorded[2].method == "POST");
+  CHECK(recorded[2].model == "second");
+  for (const auto& [name, value] : recorded[2].headers) CHECK(name != "X-Trace");
+  bool traced = false;
+  for (const auto& [name, value] : recorded[0].headers) traced = traced || name == "X-Trace";
+  CHECK(traced);
+}
+
 TEST_CASE("a body over the size cap is kDataLoss, not memory growth", "[loop][executor]") {
   auto executor = MakeExecutor();
   TransferOptions options;
