@@ -6,7 +6,10 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
+
+#include "server_process.h"
 
 namespace prsm::bench {
 
@@ -19,17 +22,16 @@ class FakeProcess {
   FakeProcess(const FakeProcess&) = delete;
   FakeProcess& operator=(const FakeProcess&) = delete;
 
-  bool ok() const { return port_ != 0; }
-  pid_t pid() const { return pid_; }
-  const std::string& error() const { return error_; }
+  bool ok() const { return server_ && server_->ok(); }
+  const std::string& error() const { return server_ ? server_->error() : error_; }
+  pid_t pid() const { return server_ ? server_->pid() : -1; }
   /// "http://127.0.0.1:<port>/v1"
   std::string base_url() const;
 
  private:
-  pid_t pid_ = -1;
-  int port_ = 0;
   std::string script_path_;
   std::string error_;
+  std::unique_ptr<testing::ServerProcess> server_;  // after script_path_: stops before it goes
 };
 
 /// CPU time (user + system) this process has used so far, all threads included.

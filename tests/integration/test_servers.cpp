@@ -141,54 +141,14 @@ TlsH2Server::TlsH2Server() {
     why_not_ = "openssl could not make a certificate (is openssl installed?)";
     return;
   }
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    why_not_ = "pipe failed";
-    return;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   const std::string script = std::string(PRSM_TEST_SOURCE_DIR) + "/integration/h2_server.js";
-  std::vector<std::string> argv = {"node", script, key_file, cert_file_};
-  std::vector<char*> args;
-  for (std::string& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  const int spawned = posix_spawnp(&pid_, "node", &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  if (spawned != 0) {
-    pid_ = -1;
-    close(out[0]);
-    why_not_ = "node is not installed";
-    return;
-  }
-  // Wait (bounded) for "listening on 127.0.0.1:<port>\n".
-  std::string line;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < end) {
-    pollfd fd{out[0], POLLIN, 0};
-    if (poll(&fd, 1, 100) <= 0) continue;
-    char buffer[256];
-    ssize_t n = read(out[0], buffer, sizeof(buffer));
-    if (n <= 0) break;
-    line.append(buffer, static_cast<std::size_t>(n));
-  }
-  close(out[0]);
-  const std::string prefix = "listening on 127.0.0.1:";
-  if (line.rfind(prefix, 0) != 0) {
-    why_not_ = "the node HTTP/2 server did not start: '" + line + "'";
-    return;
-  }
-  port_ = static_cast<std::uint16_t>(std::stoi(line.substr(prefix.size())));
+  server_ = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"node", script, key_file, cert_file_});
+  if (!server_->ok()) why_not_ = "the node HTTP/2 server did not start: " + server_->error();
 }
 
 TlsH2Server::~TlsH2Server() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
+  server_.reset();
   if (!dir_.empty()) {
     std::remove((dir_ + "/cert.pem").c_str());
     std::remove((dir_ + "/key.pem").c_str());
@@ -197,7 +157,7 @@ TlsH2Server::~TlsH2Server() {
 }
 
 std::string TlsH2Server::base_url() const {
-  return "https://127.0.0.1:" + std::to_string(port_) + "/v1";
+  return "https://127.0.0.1:" + std::to_string(server_ ? server_->port() : 0) + "/v1";
 }
 
 }  // namespace prsm::testing

@@ -11,8 +11,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
+
+#include "server_process.h"
 
 namespace prsm::testing {
 
@@ -51,7 +54,7 @@ class TlsH2Server {
   TlsH2Server();
   ~TlsH2Server();
   /// False when node or openssl is missing or the server did not come up; see why_not().
-  bool started() const { return port_ != 0; }
+  bool started() const { return server_ && server_->ok(); }
   const std::string& why_not() const { return why_not_; }
   std::string base_url() const;
   /// The certificate, which is its own CA: pass it as the CA bundle to trust the server.
@@ -61,8 +64,7 @@ class TlsH2Server {
   std::string dir_;
   std::string cert_file_;
   std::string why_not_;
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
+  std::unique_ptr<ServerProcess> server_;  // after dir_: stops before the files go
 };
 
 }  // namespace prsm::testing
