@@ -230,9 +230,8 @@ int main(int argc, char** argv) {
   bare(options.requests / 10 + 1);
   orchestrated(options.requests / 10 + 1);
 
-  std::printf("requests per round: %zu, concurrency: %zu, submit from: %s, %s\n",
-              options.requests, options.concurrency,
-              options.submit_from_callback ? "callback" : "host thread",
+  std::printf("requests per round: %zu, concurrency: %zu, submit from: %s, %s\n", options.requests,
+              options.concurrency, options.submit_from_callback ? "callback" : "host thread",
               pinned ? "client and server pinned to different CPUs" : "not pinned");
   std::printf("%-6s %18s %18s %8s %14s %14s\n", "round", "bare cpu us/req", "prsm cpu us/req",
               "ratio", "bare req/s", "prsm req/s");

@@ -109,9 +109,9 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
     set(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                          static_cast<long>(settings.connect_timeout.count())));
     // h2 via ALPN on TLS connections; cleartext stays HTTP/1.1 (no blind h2c upgrade).
-    set(curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-                         static_cast<long>(settings.http2 ? CURL_HTTP_VERSION_2TLS
-                                                          : CURL_HTTP_VERSION_1_1)));
+    set(curl_easy_setopt(
+        e, CURLOPT_HTTP_VERSION,
+        static_cast<long>(settings.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1)));
     set(curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""));  // whatever this libcurl decodes
     set(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
     set(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L));  // never replay credentials elsewhere

@@ -238,8 +238,7 @@ TEST_CASE("transport failures map to their codes", "[loop][executor]") {
   }
 }
 
-TEST_CASE("a header that would smuggle in another is refused before sending",
-          "[loop][executor]") {
+TEST_CASE("a header that would smuggle in another is refused before sending", "[loop][executor]") {
   auto server = StartFake();
   auto executor = MakeExecutor();
   HttpRequest request = Chat(server->base_url(), "m");
@@ -250,8 +249,7 @@ TEST_CASE("a header that would smuggle in another is refused before sending",
   CHECK(server->total_requests() == 0);
 }
 
-TEST_CASE("a recycled handle carries nothing over from its previous request",
-          "[loop][executor]") {
+TEST_CASE("a recycled handle carries nothing over from its previous request", "[loop][executor]") {
   auto server = StartFake();
   auto executor = MakeExecutor();
   // Sequential requests reuse one easy handle: method, headers and body must all follow the
