@@ -19,6 +19,10 @@ Provider::~Provider() = default;
 
 Error Provider::ParseError(const HttpResponse& /*response*/, Error mapped) const { return mapped; }
 
+std::unique_ptr<StreamDecoder> Provider::NewStreamDecoder() const { return nullptr; }
+
+StreamDecoder::~StreamDecoder() = default;
+
 InProcessProvider::~InProcessProvider() = default;
 
 }  // namespace prsm

@@ -18,6 +18,7 @@
 #define PRSM_PROVIDER_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,24 @@ struct HttpResponse {
   PRSM_EXPORT std::string_view Header(std::string_view name) const noexcept;
 };
 
+/// Decodes one streaming response body. Created per attempt by Provider::NewStreamDecoder and
+/// used by one thread at a time (the orchestrator's loop thread); it needs no locking.
+class PRSM_EXPORT StreamDecoder {
+ public:
+  virtual ~StreamDecoder();
+
+  /// Decodes the next bytes of a 2xx streaming body, which may be split anywhere (inside a
+  /// line, a JSON value or a UTF-8 sequence). Appends every event completed by these bytes to
+  /// `events`. Errors: kDataLoss for data that is not the vendor's stream format, or the
+  /// vendor's own error when the stream carries one; after an error the decoder is done.
+  virtual Result<void> Feed(std::string_view bytes, std::vector<StreamEvent>& events) = 0;
+
+  /// The body has ended. Returns the whole answer assembled from the stream (text, tool calls,
+  /// finish reason, usage, model, id). Errors: kUnavailable when the stream stopped before the
+  /// vendor's end marker (a truncated stream), kDataLoss when it ends inside an event.
+  virtual Result<Completion> Finish() = 0;
+};
+
 /// The HTTP codec interface. See the file comment for the threading contract.
 class PRSM_EXPORT Provider {
  public:
@@ -79,6 +98,11 @@ class PRSM_EXPORT Provider {
   /// unchanged. Override to add the vendor's message from the body, or to correct the code
   /// where the vendor's body says more (e.g. a 429 that is an exhausted quota, not a rate limit).
   virtual Error ParseError(const HttpResponse& response, Error mapped) const;
+
+  /// A decoder for the 2xx response to a request built with `CompletionRequest::stream` set.
+  /// Default: nullptr, meaning this provider cannot stream (such attempts fail with
+  /// kUnimplemented). Non-2xx responses to streaming requests still go to ParseError.
+  virtual std::unique_ptr<StreamDecoder> NewStreamDecoder() const;
 };
 
 /// Receives the outcome of an `InProcessProvider` call. May be called from any thread, exactly

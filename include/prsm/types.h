@@ -99,6 +99,9 @@ struct CompletionRequest {
   std::optional<std::int32_t> top_logprobs;  ///< 0..20; implies logprobs.
   std::vector<ToolDefinition> tools;
   ToolChoice tool_choice;
+  /// Ask for the answer as a stream of events. The orchestrator sets it for Stream(); a
+  /// provider's BuildRequest must honour it (vendors mark it in the body or in the URL).
+  bool stream = false;
 };
 
 /// Token counts, normalised across vendors:
@@ -159,6 +162,43 @@ struct Completion {
   /// Filled by the orchestrator: time from sending to the full answer, and its price.
   std::chrono::microseconds latency{0};
   double cost_usd = 0.0;
+};
+
+/// A fragment of a tool call as it streams. Fragments of one call share `index`; `id` and `name`
+/// come with its first fragment, and the `arguments_delta`s concatenate to its arguments JSON.
+struct ToolCallDelta {
+  std::size_t index = 0;
+  std::string id;
+  std::string name;
+  std::string arguments_delta;
+};
+
+/// One piece of a streamed answer. Text and tool-call deltas are the answer's content; the
+/// first of them is a stream's commit point (see MultiLLMOrchestrator::Stream).
+struct StreamEvent {
+  enum class Kind : std::uint8_t {
+    kTextDelta,      ///< `text` continues the answer.
+    kToolCallDelta,  ///< `tool_call` continues a tool call.
+    kUsage,          ///< `usage`: token counts so far (vendors send them at the start, the end
+                     ///< or both; the last one counts).
+    kFinish,         ///< The model stopped: `finish_reason` and `raw_finish_reason`.
+    kError,          ///< Only from the orchestrator: the committed attempt failed (`error`);
+                     ///< the stream ends here and `on_done` reports the same error.
+  };
+  Kind kind = Kind::kTextDelta;
+  std::string text;
+  ToolCallDelta tool_call;
+  Usage usage;
+  FinishReason finish_reason = FinishReason::kUnknown;
+  std::string raw_finish_reason;
+  std::optional<Error> error;
+  /// Set by the orchestrator: the registered model the event came from.
+  std::string model;
+
+  /// True for the kinds that carry the answer's content (text and tool-call deltas).
+  bool is_content() const noexcept {
+    return kind == Kind::kTextDelta || kind == Kind::kToolCallDelta;
+  }
 };
 
 /// Hints and limits that come with a query: the seed's `context={...}`. Routing strategies read
