@@ -1,0 +1,1 @@
+// placeholder: the OpenAI stream decoder
