@@ -142,6 +142,10 @@ class OpenAIProvider final : public Provider {
     return openai::RefineHttpError(response.body, mapped, api_key_);
   }
 
+  std::unique_ptr<StreamDecoder> NewStreamDecoder() const override {
+    return openai::NewChatStreamDecoder(id_, api_key_);
+  }
+
  private:
   const std::string id_;
   const std::string url_;                  // base URL + "/chat/completions"
@@ -238,6 +242,7 @@ Result<std::shared_ptr<const Provider>> MakeOpenAIProvider(OpenAIConfig config) 
 
   openai::RequestOptions options;
   options.use_max_completion_tokens = config.use_max_completion_tokens.value_or(is_openai);
+  options.stream_usage = config.stream_usage;
 
   return std::shared_ptr<const Provider>(
       std::make_shared<const OpenAIProvider>(std::move(config.id), EndpointUrl(base_url),

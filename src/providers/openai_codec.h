@@ -11,9 +11,11 @@
 #define PRSM_PROVIDERS_OPENAI_CODEC_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "prsm/provider.h"
 #include "prsm/status.h"
 #include "prsm/types.h"
 
@@ -23,6 +25,8 @@ namespace prsm::openai {
 struct RequestOptions {
   /// Send the token limit as `max_completion_tokens` (true) or `max_tokens` (false).
   bool use_max_completion_tokens = true;
+  /// With `stream`, ask for the final usage chunk (`stream_options.include_usage`).
+  bool stream_usage = true;
 };
 
 /// Encodes `request` as a Chat Completions JSON body, compact, with unset optionals omitted.
@@ -91,6 +95,16 @@ std::string SanitizeForMessage(std::string_view text, std::size_t max_bytes);
 
 /// Replaces every occurrence of `secret` in `text` with "[REDACTED]". No-op for an empty secret.
 void RedactSecret(std::string& text, std::string_view secret);
+
+/// A decoder of a Chat Completions stream: SSE events whose data is a chat.completion.chunk
+/// (CreateChatCompletionStreamResponse), ending with `data: [DONE]`. Emits a kTextDelta per
+/// content (or refusal) fragment of choice 0, a kToolCallDelta per tool-call fragment (index,
+/// and id and name in a call's first fragment), kFinish when a finish_reason arrives and kUsage
+/// for the usage chunk that `stream_options.include_usage` adds. Errors name `provider_id`:
+/// kDataLoss for a chunk that is not the expected JSON, an event type other than "message" or
+/// data after [DONE]; the vendor's code for an `error` object in the stream (`secret`
+/// redacted); from Finish(), kUnavailable when [DONE] never came.
+std::unique_ptr<StreamDecoder> NewChatStreamDecoder(std::string provider_id, std::string secret);
 
 }  // namespace prsm::openai
 

@@ -336,6 +336,18 @@ Result<std::string> Build(const CompletionRequest& request, const RequestOptions
   if (Result<void> written = WriteTools(out, request); !written) {
     return std::move(written).error();
   }
+  if (request.stream) {
+    out.Key("stream");
+    out.writer().Bool(true);
+    if (options.stream_usage) {
+      // Without it the stream carries no token counts, and the answer could not be priced.
+      out.Key("stream_options");
+      out.writer().StartObject();
+      out.Key("include_usage");
+      out.writer().Bool(true);
+      out.writer().EndObject();
+    }
+  }
   out.writer().EndObject();
   return out.Take();
 }

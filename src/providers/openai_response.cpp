@@ -17,6 +17,7 @@
 #include "json/json_read.h"
 #include "net/error_map.h"
 #include "providers/openai_codec.h"
+#include "providers/openai_wire.h"
 
 namespace prsm::openai {
 namespace {
@@ -44,7 +45,7 @@ constexpr std::string_view kRedacted = "[REDACTED]";
 
 void Assign(std::string& out, std::string_view text) { out.assign(text.data(), text.size()); }
 
-FinishReason MapFinishReason(std::string_view reason) {
+FinishReason FinishReasonOf(std::string_view reason) {
   if (reason == "stop") return FinishReason::kStop;
   if (reason == "length") return FinishReason::kLength;
   if (reason == "tool_calls" || reason == "function_call") return FinishReason::kToolCalls;
@@ -176,8 +177,8 @@ Result<void> ReadFunctionCall(const Value& call, const Path& path, std::vector<T
   return {};
 }
 
-Result<void> ReadTokenLogprobs(const Value& tokens, const Path& path,
-                               std::vector<TokenLogprob>& out) {
+Result<void> ReadLogprobArray(const Value& tokens, const Path& path,
+                              std::vector<TokenLogprob>& out) {
   out.reserve(tokens.Size());
   for (rapidjson::SizeType i = 0; i < tokens.Size(); ++i) {
     const Path token_path = path.Index(i);
@@ -223,7 +224,7 @@ Result<std::int64_t> ReadCount(const Value& object, std::string_view key, const 
   return count.value_or(0);
 }
 
-Result<void> ReadUsage(const Value& usage, const Path& path, Usage& out) {
+Result<void> ReadUsageObject(const Value& usage, const Path& path, Usage& out) {
   PRSM_OPENAI_ASSIGN_OR_RETURN(out.input_tokens, ReadCount(usage, "prompt_tokens", path));
   PRSM_OPENAI_ASSIGN_OR_RETURN(out.output_tokens, ReadCount(usage, "completion_tokens", path));
   PRSM_OPENAI_ASSIGN_OR_RETURN(const Value* prompt_details,
@@ -285,7 +286,7 @@ Result<void> ReadCompletion(const Value& root, Completion& out) {
   }
   Assign(out.raw_finish_reason, finish_reason.value_or(std::string_view()));
   out.finish_reason = refused ? FinishReason::kContentFilter
-                              : MapFinishReason(finish_reason.value_or(std::string_view()));
+                              : FinishReasonOf(finish_reason.value_or(std::string_view()));
 
   PRSM_OPENAI_ASSIGN_OR_RETURN(const Value* logprobs,
                                json::OptionalObject(choice, "logprobs", choice_path));
@@ -295,14 +296,14 @@ Result<void> ReadCompletion(const Value& root, Completion& out) {
     PRSM_OPENAI_ASSIGN_OR_RETURN(const Value* tokens,
                                  json::OptionalArray(*logprobs, key, logprobs_path));
     if (tokens != nullptr) {
-      Result<void> read = ReadTokenLogprobs(*tokens, logprobs_path.Member(key), out.logprobs);
+      Result<void> read = ReadLogprobArray(*tokens, logprobs_path.Member(key), out.logprobs);
       if (!read) return read;
     }
   }
 
   PRSM_OPENAI_ASSIGN_OR_RETURN(const Value* usage, json::OptionalObject(root, "usage", root_path));
   if (usage != nullptr) {
-    Result<void> read = ReadUsage(*usage, root_path.Member("usage"), out.usage);
+    Result<void> read = ReadUsageObject(*usage, root_path.Member("usage"), out.usage);
     if (!read) return read;
   }
   PRSM_OPENAI_ASSIGN_OR_RETURN(const std::optional<std::string_view> model,
@@ -312,6 +313,28 @@ Result<void> ReadCompletion(const Value& root, Completion& out) {
   Assign(out.model, model.value_or(std::string_view()));
   Assign(out.id, id.value_or(std::string_view()));
   return {};
+}
+
+// See ErrorInBody in openai_wire.h.
+std::optional<Error> BodyError(const Value& root, std::string_view context,
+                               std::string_view secret) {
+  const Value* error = root.IsObject() ? json::FindMember(root, "error") : nullptr;
+  if (error == nullptr || error->IsNull()) return std::nullopt;
+  std::optional<VendorError> vendor = ReadVendorError(root);
+  if (!vendor) {
+    return Error(ErrorCode::kDataLoss,
+                 fmt::format("malformed chat completion: error: expected an object or a "
+                             "string, got {}",
+                             json::TypeName(*error)));
+  }
+  const ErrorCode code =
+      vendor->numeric_code && *vendor->numeric_code >= 400 && *vendor->numeric_code <= 599
+          ? net::ErrorCodeForHttpStatus(*vendor->numeric_code)
+          : ErrorCodeForErrorObject(vendor->type, vendor->code);
+  Redact(*vendor, secret);
+  std::string message = fmt::format("{}: {}", context, Describe(*vendor));
+  RedactSecret(message, secret);
+  return Error(code, std::move(message));
 }
 
 Error Malformed(const Error& error) {
@@ -336,23 +359,9 @@ Result<Completion> Parse(std::string_view body, std::string_view secret) {
   }
 
   // A vendor that reports a failure with a 2xx status: believe the body, not the status.
-  if (const Value* error = json::FindMember(doc, "error"); error != nullptr && !error->IsNull()) {
-    std::optional<VendorError> vendor = ReadVendorError(doc);
-    if (!vendor) {
-      return Error(ErrorCode::kDataLoss,
-                   fmt::format("malformed chat completion: error: expected an object or a "
-                               "string, got {}",
-                               json::TypeName(*error)));
-    }
-    const ErrorCode code =
-        vendor->numeric_code && *vendor->numeric_code >= 400 && *vendor->numeric_code <= 599
-            ? net::ErrorCodeForHttpStatus(*vendor->numeric_code)
-            : ErrorCodeForErrorObject(vendor->type, vendor->code);
-    Redact(*vendor, secret);
-    std::string message =
-        fmt::format("error object in a successful response: {}", Describe(*vendor));
-    RedactSecret(message, secret);
-    return Error(code, std::move(message));
+  if (std::optional<Error> error =
+          BodyError(doc, "error object in a successful response", secret)) {
+    return std::move(*error);
   }
 
   Completion completion;
@@ -376,6 +385,22 @@ Error WithMessage(const Error& mapped, ErrorCode code, std::string message) {
 }
 
 }  // namespace
+
+FinishReason MapFinishReason(std::string_view reason) { return FinishReasonOf(reason); }
+
+Result<void> ReadUsage(const json::Value& usage, const json::Path& path, Usage& out) {
+  return ReadUsageObject(usage, path, out);
+}
+
+Result<void> ReadTokenLogprobs(const json::Value& tokens, const json::Path& path,
+                               std::vector<TokenLogprob>& out) {
+  return ReadLogprobArray(tokens, path, out);
+}
+
+std::optional<Error> ErrorInBody(const json::Value& root, std::string_view context,
+                                 std::string_view secret) {
+  return BodyError(root, context, secret);
+}
 
 Result<Completion> ParseResponseBody(std::string_view body, std::string_view secret) {
   try {

@@ -43,6 +43,9 @@ struct OpenAIConfig {
   /// reasoning models) or as `max_tokens` (what older compatible servers know). Unset: the
   /// former for api.openai.com, the latter elsewhere.
   std::optional<bool> use_max_completion_tokens;
+  /// When streaming, ask for the token counts at the end (`stream_options.include_usage`), so
+  /// a streamed answer is priced like any other. Turn off only for a server that rejects it.
+  bool stream_usage = true;
 };
 
 /// Creates the codec. Errors: kInvalidArgument for an empty id or a base URL that is not
