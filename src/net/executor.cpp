@@ -129,6 +129,7 @@ TransferId Executor::StartTransfer(HttpRequest request, const TransferOptions& o
     }
     transfer = std::make_unique<Transfer>(std::move(easy));
   }
+  transfer->set_data_ready_list(&data_ready_);
   auto prepared = transfer->Prepare(id, std::move(request), options, options_.transfer);
   if (!prepared) {
     Recycle(std::move(transfer));
@@ -186,6 +187,26 @@ int Executor::NextTimeoutMs() {
   if (left <= Clock::duration::zero()) return 0;
   const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
   return ms > 60'000 ? 60'000 : static_cast<int>(ms);
+}
+
+void Executor::DeliverStreamData() {
+  if (data_ready_.empty()) return;
+  data_ready_scratch_.swap(data_ready_);  // bytes only arrive inside libcurl calls, not here
+  for (const TransferId id : data_ready_scratch_) {
+    auto it = active_.find(id);
+    if (it == active_.end()) continue;  // cancelled by an earlier sink in this pass
+    it->second->TakeStreamData(stream_scratch_);
+    if (stream_scratch_.empty()) continue;
+    // The sink may cancel this very transfer (recycling it); it runs from a local copy and is
+    // handed back only if the transfer is still running.
+    DataCallback sink = it->second->TakeDataCallback();
+    Guarded("a stream data callback", [&] { sink(stream_scratch_); });
+    if (auto still = active_.find(id); still != active_.end()) {
+      still->second->RestoreDataCallback(std::move(sink));
+    }
+    RunCompletions();
+  }
+  data_ready_scratch_.clear();
 }
 
 void Executor::ReapFinished() {
@@ -270,6 +291,7 @@ void Executor::Run() {
       Log(LogLevel::kError, driven.error().message());
       AbortEverything(driven.error());
     }
+    DeliverStreamData();  // before completions: a stream's last bytes precede its end
     ReapFinished();
     RunCompletions();
     RunTasks();

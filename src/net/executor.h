@@ -6,8 +6,9 @@
 //   is loop-thread only (asserted in debug builds).
 // - A transfer's callback runs exactly once, on the loop thread, never inside StartTransfer(),
 //   and after every libcurl call of that iteration has returned, so it may start or cancel
-//   transfers and timers. The one exception: CancelTransfer() removes the transfer and
-//   destroys its callback without running it; the caller accounts for it.
+//   transfers and timers. A streaming transfer's data callback runs the same way, before its
+//   completion callback, each time bytes arrived. The one exception: CancelTransfer() removes the
+//   transfer and destroys its callback without running it; the caller accounts for it.
 // - Stop() ends the loop: posted tasks still run, transfers still running get their callback
 //   with kCancelled, pending timers are dropped without running; then the thread is joined.
 // - Nothing sleeps: waits are epoll/poll timeouts computed from the timer heap.
@@ -84,6 +85,7 @@ class Executor {
   explicit Executor(ExecutorOptions options);
   void Run();
   int NextTimeoutMs();
+  void DeliverStreamData();
   void ReapFinished();
   void RunCompletions();  // also runs tasks the loop thread posted meanwhile
   void RunTasks();
@@ -114,8 +116,11 @@ class Executor {
   std::vector<std::unique_ptr<Transfer>> idle_;  // recycled easy handles and buffers
   std::vector<Completion> completions_;          // callbacks due this iteration
   std::vector<Task> posted_here_;                // tasks the loop thread posted to itself
-  std::vector<Task> tasks_;                      // scratch for RunTasks
-  std::vector<Task> due_timers_;                 // scratch for RunTimers
+  std::vector<TransferId> data_ready_;           // streaming transfers with unread bytes
+  std::vector<TransferId> data_ready_scratch_;
+  std::string stream_scratch_;
+  std::vector<Task> tasks_;       // scratch for RunTasks
+  std::vector<Task> due_timers_;  // scratch for RunTimers
   TransferId next_transfer_id_ = 1;
 
   std::atomic<bool> stop_requested_{false};

@@ -91,6 +91,8 @@ Result<void> Transfer::Prepare(TransferId id, HttpRequest request, const Transfe
   id_ = id;
   request_body_ = std::move(request.body);
   max_response_bytes_ = options.max_response_bytes;
+  on_data_ = options.on_data;
+  stream_state_ = on_data_ ? StreamState::kUndecided : StreamState::kCollecting;
 
   CURL* e = easy_.get();
   CURLcode rc = CURLE_OK;
@@ -173,17 +175,36 @@ std::size_t Transfer::OnHeader(char* data, std::size_t size, std::size_t count,
 }
 
 std::size_t Transfer::AppendBody(const char* data, std::size_t length) {
-  if (response_body_.size() + length > max_response_bytes_) {
+  if (stream_state_ == StreamState::kUndecided) {
+    // Only a successful response streams; an error body is collected whole for ParseError.
+    long status = 0;
+    curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &status);
+    stream_state_ =
+        status >= 200 && status < 300 ? StreamState::kStreaming : StreamState::kCollecting;
+  }
+  if (response_body_.size() + streamed_bytes_ + length > max_response_bytes_) {
     over_limit_ = true;
     return 0;  // any count but `length` makes libcurl abort with CURLE_WRITE_ERROR
   }
   try {
-    response_body_.append(data, length);
+    if (stream_state_ == StreamState::kStreaming) {
+      // Handed over after this libcurl call returns: the sink may call back into libcurl.
+      if (stream_pending_.empty() && data_ready_ != nullptr) data_ready_->push_back(id_);
+      stream_pending_.append(data, length);
+      streamed_bytes_ += length;
+    } else {
+      response_body_.append(data, length);
+    }
   } catch (...) {  // no exception may unwind through libcurl
     callback_failed_ = true;
     return 0;
   }
   return length;
+}
+
+void Transfer::TakeStreamData(std::string& out) {
+  out.clear();
+  out.swap(stream_pending_);
 }
 
 std::size_t Transfer::AppendHeader(const char* data, std::size_t length) {
@@ -257,6 +278,10 @@ void Transfer::Reset() {
   curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDS, nullptr);
   id_ = 0;
   request_body_.clear();
+  on_data_ = nullptr;
+  stream_state_ = StreamState::kCollecting;
+  stream_pending_.clear();
+  streamed_bytes_ = 0;
   response_body_.clear();
   response_headers_.clear();
   max_response_bytes_ = 0;

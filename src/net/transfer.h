@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <curl/curl.h>
@@ -36,10 +37,18 @@ struct TransferSettings {
   std::string user_agent_header;
 };
 
+/// Receives the body of a streaming transfer as it arrives (see TransferOptions::on_data).
+using DataCallback = std::function<void(std::string_view bytes)>;
+
 /// Limits of one transfer.
 struct TransferOptions {
   std::chrono::milliseconds timeout{0};  ///< The whole exchange; 0 = no limit.
+  /// Cap on the body: the whole of it, or everything streamed.
   std::size_t max_response_bytes = std::size_t{16} << 20;
+  /// Set for a streaming transfer: the body of a 2xx response goes here, run by run, on the
+  /// loop thread and outside any libcurl call (so it may cancel transfers), and the final
+  /// TransferResult has an empty body. Other statuses are collected as usual (for the error).
+  DataCallback on_data;
 };
 
 struct TransferTimings {
@@ -72,6 +81,16 @@ class Transfer {
   /// Collects the outcome after libcurl reported `code` for this handle.
   TransferResult Finish(CURLcode code);
 
+  /// Streaming: where to record this transfer's id when unread body bytes arrive. The executor
+  /// drains that list after each libcurl call with TakeStreamData().
+  void set_data_ready_list(std::vector<TransferId>* list) noexcept { data_ready_ = list; }
+  /// Streaming: moves the unread body bytes into `out` (cleared first).
+  void TakeStreamData(std::string& out);
+  /// Streaming: the sink; moved out while it runs, so that cancelling this very transfer from
+  /// inside it cannot destroy the function being called.
+  DataCallback TakeDataCallback() { return std::move(on_data_); }
+  void RestoreDataCallback(DataCallback sink) { on_data_ = std::move(sink); }
+
   /// Forgets the last exchange so the handle can serve the next one.
   void Reset();
 
@@ -95,6 +114,17 @@ class Transfer {
   std::string response_body_;
   std::vector<HttpHeader> response_headers_;
   std::size_t max_response_bytes_ = 0;
+  std::size_t streamed_bytes_ = 0;
+  // Streaming: the sink, whether this response streams (decided at the first body byte, from
+  // the status), unread bytes, and the executor's list of transfers with unread bytes.
+  DataCallback on_data_;
+  enum class StreamState : std::uint8_t {
+    kUndecided,
+    kStreaming,
+    kCollecting
+  } stream_state_ = StreamState::kUndecided;
+  std::string stream_pending_;
+  std::vector<TransferId>* data_ready_ = nullptr;
   bool over_limit_ = false;
   bool callback_failed_ = false;  // an allocation failed inside a trampoline
   bool configured_ = false;       // the handle's constant options are set

@@ -312,6 +312,74 @@ TEST_CASE("a body over the size cap is kDataLoss, not memory growth", "[loop][ex
   }
 }
 
+TEST_CASE("a streaming transfer hands over its body as it arrives, on the loop thread",
+          "[loop][executor]") {
+  // The raw server sends 64 KiB pieces without end until the client hangs up: the sink sees
+  // several runs, then cancels the transfer from inside itself, which must stop it at once.
+  prsm::testing::RawHttpServer raw(prsm::testing::RawHttpServer::kEndlessBodyNoLength);
+  auto executor = MakeExecutor();
+  struct State {
+    std::mutex mutex;
+    std::size_t bytes = 0;
+    int runs = 0;
+    int off_loop = 0;
+    bool completed = false;
+    bool cancelled = false;
+  };
+  auto state = std::make_shared<State>();
+  std::promise<void> stopped;
+  REQUIRE(executor->Post([&, state] {
+    TransferOptions options;
+    options.max_response_bytes = std::size_t{1} << 30;
+    auto id = std::make_shared<prsm::net::TransferId>(0);
+    options.on_data = [&, state, id](std::string_view bytes) {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      if (!executor->InLoopThread()) ++state->off_loop;
+      state->bytes += bytes.size();
+      ++state->runs;
+      if (state->bytes >= (std::size_t{4} << 20) && !state->cancelled) {
+        state->cancelled = executor->CancelTransfer(*id);
+        stopped.set_value();
+      }
+    };
+    *id = executor->StartTransfer(Chat(raw.base_url(), "m"), options, [state](TransferResult) {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      state->completed = true;
+    });
+  }));
+  REQUIRE(stopped.get_future().wait_for(30s) == std::future_status::ready);
+  executor->Stop();
+  std::lock_guard<std::mutex> lock(state->mutex);
+  CHECK(state->cancelled);
+  CHECK(state->runs > 1);
+  CHECK(state->bytes >= (std::size_t{4} << 20));
+  CHECK(state->off_loop == 0);
+  CHECK_FALSE(state->completed);  // cancelled: the completion callback never runs
+}
+
+TEST_CASE("an error response to a streaming transfer is collected whole", "[loop][executor]") {
+  auto server = StartFake();
+  ModelScript script;
+  script.status = 503;
+  server->SetScript("m", script);
+  Results results;  // outlives the executor
+  std::atomic<int> runs{0};
+  auto executor = MakeExecutor();
+  REQUIRE(executor->Post([&] {
+    TransferOptions options;
+    options.on_data = [&](std::string_view) { ++runs; };
+    executor->StartTransfer(Chat(server->base_url(), "m"), options, [&](TransferResult result) {
+      results.Add(0, std::move(result), true);
+    });
+  }));
+  REQUIRE(results.WaitFor(1));
+  REQUIRE(results.Get(0).response);
+  CHECK(results.Get(0).response->status == 503);
+  CHECK(results.Get(0).response->body.find("scripted failure") != std::string::npos);
+  CHECK(runs == 0);
+  executor->Stop();
+}
+
 TEST_CASE("CancelTransfer aborts the exchange and never calls back", "[loop][executor]") {
   auto server = StartFake();
   ModelScript script;
