@@ -51,9 +51,11 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
       return Error(ErrorCode::kInvalidArgument, "max_in_flight must be at least 1");
     }
     if (options_.request_timeout.count() <= 0 || options_.attempt_timeout.count() <= 0 ||
-        options_.connect_timeout.count() <= 0) {
+        options_.connect_timeout.count() <= 0 || options_.first_token_timeout.count() <= 0 ||
+        options_.stream_idle_timeout.count() <= 0) {
       return Error(ErrorCode::kInvalidArgument,
-                   "request_timeout, attempt_timeout and connect_timeout must be positive");
+                   "request_timeout, attempt_timeout, connect_timeout, first_token_timeout and "
+                   "stream_idle_timeout must be positive");
     }
     if (options_.max_response_bytes == 0) {
       return Error(ErrorCode::kInvalidArgument, "max_response_bytes must be positive");
@@ -71,7 +73,7 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
     return {};
   }
 
-  RequestHandle Submit(Query query, ResponseCallback on_done) {
+  RequestHandle Submit(Query query, ResponseCallback on_done, StreamEventCallback on_event = {}) {
     const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
     if (!on_done) on_done = [](const Result<Response>&) {};
     auto control = std::make_shared<detail::RequestControl>(
@@ -88,13 +90,14 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
                                     "(OrchestratorOptions::max_in_flight)",
                                     options_.max_in_flight));
     }
-    auto task = [this, id, query = std::move(query), on_done, control,
-                 registry = registry_.snapshot(), rejection]() mutable {
+    auto task = [this, id, query = std::move(query), on_done, on_event = std::move(on_event),
+                 control, registry = registry_.snapshot(), rejection]() mutable {
       if (rejection) {
         CompleteRejected(*rejection, control, on_done);
         return;
       }
-      Admit(id, std::move(query), std::move(on_done), std::move(control), std::move(registry));
+      Admit(id, std::move(query), std::move(on_done), std::move(on_event), std::move(control),
+            std::move(registry));
     };
     if (!executor_->Post(std::move(task))) {
       // Only reachable when Submit races the destructor, which the contract forbids; exactly
@@ -182,7 +185,7 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
   }
 
  private:
-  void Admit(std::uint64_t id, Query query, ResponseCallback on_done,
+  void Admit(std::uint64_t id, Query query, ResponseCallback on_done, StreamEventCallback on_event,
              std::shared_ptr<detail::RequestControl> control,
              std::shared_ptr<const internal::RegistrySnapshot> registry) {
     if (shutting_down_) {
@@ -192,8 +195,8 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
       return;
     }
     auto request = std::make_unique<internal::Request>(
-        *this, id, std::move(query), std::move(on_done), std::move(control), std::move(registry),
-        options_.routing, options_.consensus);
+        *this, id, std::move(query), std::move(on_done), std::move(on_event), std::move(control),
+        std::move(registry), options_.routing, options_.consensus);
     internal::Request& started = *request;
     requests_.emplace(id, std::move(request));
     started.Start();
@@ -268,6 +271,12 @@ ModelCatalog MultiLLMOrchestrator::models() const { return impl_->registry().sna
 
 RequestHandle MultiLLMOrchestrator::Submit(Query query, ResponseCallback on_done) {
   return impl_->Submit(std::move(query), std::move(on_done));
+}
+
+RequestHandle MultiLLMOrchestrator::Stream(Query query, StreamEventCallback on_event,
+                                           ResponseCallback on_done) {
+  if (!on_event) on_event = [](const StreamEvent&) {};
+  return impl_->Submit(std::move(query), std::move(on_done), std::move(on_event));
 }
 
 std::future<Result<Response>> MultiLLMOrchestrator::Process(Query query) {

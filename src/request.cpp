@@ -59,7 +59,7 @@ std::optional<milliseconds> RetryAfterOf(const HttpResponse& response) {
 }  // namespace
 
 Request::Request(RequestHost& host, std::uint64_t id, Query query, ResponseCallback done,
-                 std::shared_ptr<detail::RequestControl> control,
+                 StreamEventCallback on_event, std::shared_ptr<detail::RequestControl> control,
                  std::shared_ptr<const RegistrySnapshot> registry,
                  std::shared_ptr<RoutingStrategy> routing,
                  std::shared_ptr<const ConsensusRule> consensus)
@@ -67,6 +67,7 @@ Request::Request(RequestHost& host, std::uint64_t id, Query query, ResponseCallb
       id_(id),
       query_(std::move(query)),
       done_(std::move(done)),
+      on_event_(std::move(on_event)),
       control_(std::move(control)),
       registry_(std::move(registry)),
       routing_(std::move(routing)),
@@ -85,6 +86,12 @@ void Request::Start() {
     return;
   }
   deadline_ = started_ + timeout;
+  if (streaming()) {
+    query_.request.stream = true;
+    // A stream cannot wait for a vote: the first attempt to produce content wins.
+    static const std::shared_ptr<const ConsensusRule> kFirstContentWins = MakeFirstSuccessRule();
+    consensus_ = kFirstContentWins;
+  }
   if (auto routed = PrepareRoute(); !routed) {
     Finish(std::move(routed).error());
     return;
@@ -228,6 +235,22 @@ void Request::StartHttpAttempt(std::size_t index, milliseconds timeout) {
   net::TransferOptions options;
   options.timeout = timeout;
   options.max_response_bytes = host_.options().max_response_bytes;
+  if (streaming()) {
+    auto decoder = CallPlugin<std::unique_ptr<StreamDecoder>>(
+        {"provider", provider.id(), "NewStreamDecoder"},
+        [&]() -> Result<std::unique_ptr<StreamDecoder>> { return provider.NewStreamDecoder(); });
+    if (!decoder || !*decoder) {
+      host_.PostAttemptResult(id_, index,
+                              decoder
+                                  ? Error(ErrorCode::kUnimplemented,
+                                          fmt::format("provider '{}' cannot stream", provider.id()))
+                                  : std::move(decoder).error());
+      return;
+    }
+    attempt.decoder = std::move(*decoder);
+    options.on_data = [this, index](std::string_view bytes) { OnStreamBytes(index, bytes); };
+    StartStreamTimers(index);
+  }
   // `this` outlives the transfer: a finishing request cancels its transfers, and a cancelled
   // transfer's callback never runs.
   attempt.transfer = host_.executor().StartTransfer(
@@ -245,6 +268,7 @@ void Request::StartInProcessAttempt(std::size_t index, milliseconds timeout) {
                                      fmt::format("no answer within the attempt timeout of {} ms",
                                                  timeout.count())));
       });
+  if (streaming()) StartStreamTimers(index);  // an in-process answer must come in time too
   RequestHost* host = &host_;
   const std::uint64_t id = id_;
   auto called = CallPlugin<bool>({"provider", provider.id(), "Call"}, [&] {
@@ -263,7 +287,9 @@ void Request::OnTransferDone(std::size_t index, net::TransferResult result) {
     OnAttemptResult(index, std::move(result.response).error());
     return;
   }
-  OnAttemptResult(index, DecodeResponse(attempt, *result.response));
+  const bool ok = net::ErrorCodeForHttpStatus(result.response->status) == ErrorCode::kOk;
+  OnAttemptResult(
+      index, streaming() && ok ? FinishStream(attempt) : DecodeResponse(attempt, *result.response));
 }
 
 Result<Completion> Request::DecodeResponse(const AttemptState& attempt,
@@ -288,10 +314,7 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
   AttemptState& attempt = attempts_[index];
   if (!attempt.running) return;  // a late or duplicate answer: the attempt already ended
   attempt.running = false;
-  if (attempt.timeout_timer != 0) {
-    host_.executor().CancelTimer(attempt.timeout_timer);
-    attempt.timeout_timer = 0;
-  }
+  CancelAttemptTimers(attempt);
   const auto latency = duration_cast<microseconds>(net::Clock::now() - attempt.started);
   Attempt& record = attempt.record;
   record.latency = latency;
@@ -312,6 +335,17 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
     result = std::move(error);
   }
   host_.RecordAttemptEnded(attempt.spec->name, record.outcome, latency);
+  if (streaming()) {
+    if (committed_ == index && !result) {
+      // After the commit point a failure is reported, never hidden by switching models.
+      Finish(std::move(result).error());
+      return;
+    }
+    if (result && !committed_) {
+      Commit(index);  // an answer without content (empty, say) wins the stream as it ends
+    }
+    if (result && attempts_[index].decoder == nullptr) EmitWhole(index, *result);
+  }
   candidates_.push_back({attempt.spec->name, std::move(result)});
   candidate_attempt_.push_back(index);
   Evaluate();
@@ -427,15 +461,20 @@ void Request::StopAttempt(AttemptState& attempt, const Error& why) {
     host_.executor().CancelTransfer(attempt.transfer);
     attempt.transfer = 0;
   }
-  if (attempt.timeout_timer != 0) {
-    host_.executor().CancelTimer(attempt.timeout_timer);
-    attempt.timeout_timer = 0;
-  }
+  CancelAttemptTimers(attempt);
   attempt.record.outcome = Attempt::Outcome::kCancelled;
   attempt.record.error = why;
   attempt.record.latency = duration_cast<microseconds>(net::Clock::now() - attempt.started);
   host_.RecordAttemptEnded(attempt.spec->name, Attempt::Outcome::kCancelled,
                            attempt.record.latency);
+}
+
+void Request::CancelAttemptTimers(AttemptState& attempt) {
+  for (net::TimerId* timer :
+       {&attempt.timeout_timer, &attempt.first_token_timer, &attempt.idle_timer}) {
+    if (*timer != 0) host_.executor().CancelTimer(*timer);
+    *timer = 0;
+  }
 }
 
 void Request::StopRunningAttempts(const Error& why) {
@@ -483,6 +522,14 @@ void Request::Finish(Result<Response> outcome) {
   if (deadline_timer_ != 0) host_.executor().CancelTimer(deadline_timer_);
   if (stagger_timer_ != 0) host_.executor().CancelTimer(stagger_timer_);
   deadline_timer_ = stagger_timer_ = 0;
+  if (streaming() && committed_ && !outcome) {
+    // The stream's consumer has seen content: end it with the error, in band.
+    StreamEvent event;
+    event.kind = StreamEvent::Kind::kError;
+    event.error = outcome.error();
+    event.model = attempts_[*committed_].spec->name;
+    Emit(event);
+  }
 
   Usage usage;
   double cost_usd = 0.0;

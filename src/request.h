@@ -72,8 +72,9 @@ class RequestHost {
 
 class Request {
  public:
+  /// A streaming request when `on_event` is set (see MultiLLMOrchestrator::Stream).
   Request(RequestHost& host, std::uint64_t id, Query query, ResponseCallback done,
-          std::shared_ptr<detail::RequestControl> control,
+          StreamEventCallback on_event, std::shared_ptr<detail::RequestControl> control,
           std::shared_ptr<const RegistrySnapshot> registry,
           std::shared_ptr<RoutingStrategy> routing, std::shared_ptr<const ConsensusRule> consensus);
   Request(const Request&) = delete;
@@ -96,6 +97,11 @@ class Request {
     net::TimerId timeout_timer = 0;  // in-process attempts only; HTTP ones use libcurl's
     bool running = false;
     Attempt record;
+    // Streaming only.
+    std::unique_ptr<StreamDecoder> decoder;
+    net::TimerId first_token_timer = 0;
+    net::TimerId idle_timer = 0;
+    std::vector<StreamEvent> held;  // events before the commit point, delivered if it wins
   };
 
   Result<void> PrepareRoute();
@@ -115,11 +121,25 @@ class Request {
   Response BuildResponse(std::size_t chosen_attempt, Decision&& decision);
   Error AllFailedError() const;
   std::chrono::microseconds Elapsed() const;
+  void CancelAttemptTimers(AttemptState& attempt);
+
+  // Streaming (request_stream.cpp).
+  bool streaming() const noexcept { return static_cast<bool>(on_event_); }
+  void StartStreamTimers(std::size_t index);
+  void RearmIdleTimer(std::size_t index);
+  void OnStreamBytes(std::size_t index, std::string_view bytes);
+  void FailAttempt(std::size_t index, Error error);
+  void Commit(std::size_t index);
+  void Deliver(std::size_t index, StreamEvent event);
+  void Emit(const StreamEvent& event);
+  void EmitWhole(std::size_t index, const Completion& completion);
+  Result<Completion> FinishStream(AttemptState& attempt);
 
   RequestHost& host_;
   const std::uint64_t id_;
   Query query_;
   ResponseCallback done_;
+  StreamEventCallback on_event_;
   std::shared_ptr<detail::RequestControl> control_;
   std::shared_ptr<const RegistrySnapshot> registry_;
   std::shared_ptr<RoutingStrategy> routing_;
@@ -143,6 +163,10 @@ class Request {
   net::TimerId stagger_timer_ = 0;
   std::vector<Candidate> candidates_;           // in arrival order
   std::vector<std::size_t> candidate_attempt_;  // candidates_[i] came from attempts_[this[i]]
+
+  // Streaming: the attempt that produced the first content, once one has.
+  std::optional<std::size_t> committed_;
+  std::vector<StreamEvent> decoded_;  // scratch for one Feed
 
   bool finished_ = false;
 };

@@ -77,6 +77,12 @@ struct OrchestratorOptions {
   std::chrono::milliseconds attempt_timeout{std::chrono::seconds(60)};
   /// Deadline for establishing a connection (TCP + TLS).
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  /// Streaming: an attempt that has produced no content this long after it started is
+  /// abandoned (kDeadlineExceeded) and the plan moves on, as for any failure before the commit
+  /// point. Catches "hangs before the first token".
+  std::chrono::milliseconds first_token_timeout{std::chrono::seconds(30)};
+  /// Streaming: an attempt that receives no bytes for this long fails (kDeadlineExceeded).
+  std::chrono::milliseconds stream_idle_timeout{std::chrono::seconds(30)};
   ExecutorBackend executor = ExecutorBackend::kDefault;
   /// Connections open at once to one host; more transfers wait for a free one (0 = no cap).
   long max_connections_per_host = 64;
@@ -91,8 +97,11 @@ struct OrchestratorOptions {
   LogSink log_sink;
 };
 
-/// The callback of `Submit()`.
+/// The callback of `Submit()` and `Stream()`.
 using ResponseCallback = std::function<void(Result<Response>)>;
+
+/// Receives a streamed answer's events, in order, on the loop thread. Must not block.
+using StreamEventCallback = std::function<void(const StreamEvent&)>;
 
 namespace detail {
 class RequestControl;
@@ -155,6 +164,21 @@ class PRSM_EXPORT MultiLLMOrchestrator {
 
   /// Submits `query`; `on_done` runs exactly once, on the loop thread, never inside this call.
   RequestHandle Submit(Query query, ResponseCallback on_done);
+
+  /// Streams the answer to `query`. The plan runs as for Submit() (fallback stages, hedged
+  /// attempts), each attempt asking its provider for a stream. **Commit point**: the first
+  /// attempt to produce content (a text or tool-call delta) wins; the others are cancelled at
+  /// once and from then on `on_event` receives that attempt's events only: its earlier
+  /// non-content events, then every delta, the usage and the finish reason. Before the commit
+  /// point a failing or silent attempt (see `first_token_timeout`, `stream_idle_timeout`) is
+  /// replaced like any failed attempt; after it, a failure is never hidden by switching models:
+  /// `on_event` gets one kError event and `on_done` the same error. `on_done` runs exactly
+  /// once, after the last event, with the full Response (the assembled completion, every
+  /// attempt, usage and cost). The consensus rule is not consulted: a stream cannot wait for a
+  /// vote. Cancelling the handle stops the transfer at once. Providers without streaming fail
+  /// their attempts with kUnimplemented; in-process providers answer whole, delivered as one
+  /// set of events.
+  RequestHandle Stream(Query query, StreamEventCallback on_event, ResponseCallback on_done);
 
   /// Submits `query` and returns a future of its result. The seed's `process(query, context)`.
   std::future<Result<Response>> Process(Query query);
