@@ -105,12 +105,30 @@ std::string EndpointUrl(std::string_view base) {
   return url;
 }
 
+// Azure deployment names: letters, digits, '-', '_' and '.', so they need no escaping.
+bool IsDeploymentName(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+// Where requests go: one fixed URL (OpenAI and compatible servers), or, for Azure, a URL per
+// deployment: prefix + deployment + suffix.
+struct Endpoint {
+  std::string url;
+  std::string deployment_prefix;  // non-empty for Azure
+  std::string deployment_suffix;
+};
+
 class OpenAIProvider final : public Provider {
  public:
-  OpenAIProvider(std::string id, std::string url, std::vector<HttpHeader> headers,
+  OpenAIProvider(std::string id, Endpoint endpoint, std::vector<HttpHeader> headers,
                  openai::RequestOptions options, std::string api_key)
       : id_(std::move(id)),
-        url_(std::move(url)),
+        endpoint_(std::move(endpoint)),
         headers_(std::move(headers)),
         options_(options),
         api_key_(std::move(api_key)) {}
@@ -118,11 +136,20 @@ class OpenAIProvider final : public Provider {
   std::string_view id() const noexcept override { return id_; }
 
   Result<HttpRequest> BuildRequest(const CompletionRequest& request) const override {
+    HttpRequest http;
+    if (endpoint_.deployment_prefix.empty()) {
+      http.url = endpoint_.url;
+    } else if (IsDeploymentName(request.model)) {
+      http.url = endpoint_.deployment_prefix + request.model + endpoint_.deployment_suffix;
+    } else {
+      return Invalid(fmt::format("'{}' is not an Azure deployment name (letters, digits, '-', "
+                                 "'_', '.')",
+                                 openai::SanitizeForMessage(request.model, 64)))
+          .WithProvider(id_);
+    }
     Result<std::string> body = openai::BuildRequestBody(request, options_);
     if (!body) return std::move(body).error().WithProvider(id_);
-    HttpRequest http;
     http.method = "POST";
-    http.url = url_;
     http.headers = headers_;
     http.body = std::move(*body);
     return http;
@@ -148,7 +175,7 @@ class OpenAIProvider final : public Provider {
 
  private:
   const std::string id_;
-  const std::string url_;                  // base URL + "/chat/completions"
+  const Endpoint endpoint_;
   const std::vector<HttpHeader> headers_;  // complete, the Authorization header included
   const openai::RequestOptions options_;
   const std::string api_key_;  // only to redact it from error messages; never printed
@@ -244,9 +271,88 @@ Result<std::shared_ptr<const Provider>> MakeOpenAIProvider(OpenAIConfig config) 
   options.use_max_completion_tokens = config.use_max_completion_tokens.value_or(is_openai);
   options.stream_usage = config.stream_usage;
 
-  return std::shared_ptr<const Provider>(
-      std::make_shared<const OpenAIProvider>(std::move(config.id), EndpointUrl(base_url),
-                                             std::move(headers), options, std::move(api_key)));
+  return std::shared_ptr<const Provider>(std::make_shared<const OpenAIProvider>(
+      std::move(config.id), Endpoint{EndpointUrl(base_url), {}, {}}, std::move(headers), options,
+      std::move(api_key)));
+}
+
+Result<std::shared_ptr<const Provider>> MakeAzureOpenAIProvider(AzureOpenAIConfig config) {
+  if (config.id.empty()) return Invalid("AzureOpenAIConfig::id: empty");
+  std::string endpoint = std::string(TrimSpace(config.endpoint));
+  std::string endpoint_source = "AzureOpenAIConfig::endpoint";
+  if (endpoint.empty()) {
+    endpoint = std::string(TrimSpace(GetEnv(config.endpoint_env)));
+    endpoint_source = "$" + config.endpoint_env;
+  }
+  if (endpoint.empty()) {
+    return Invalid(fmt::format("no Azure OpenAI endpoint: set {} or AzureOpenAIConfig::endpoint",
+                               config.endpoint_env.empty() ? "it" : config.endpoint_env));
+  }
+  if (!StartsWithIgnoreCase(endpoint, "http://") && !StartsWithIgnoreCase(endpoint, "https://")) {
+    return Invalid(fmt::format("{}: the endpoint must start with http:// or https://",
+                               endpoint_source));
+  }
+  if (HasControlCharacter(endpoint) || endpoint.find_first_of(" ?#") != std::string::npos) {
+    return Invalid(fmt::format("{}: the endpoint must be a plain URL (no spaces, query or "
+                               "fragment)",
+                               endpoint_source));
+  }
+  if (HostOf(endpoint).empty()) {
+    return Invalid(fmt::format("{}: the endpoint has no host", endpoint_source));
+  }
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+
+  std::string api_key = std::string(TrimSpace(config.api_key));
+  std::string key_source = "AzureOpenAIConfig::api_key";
+  if (api_key.empty()) {
+    api_key = std::string(TrimSpace(GetEnv(config.api_key_env)));
+    key_source = "$" + config.api_key_env;
+  }
+  if (HasControlCharacter(api_key)) {
+    return Invalid(fmt::format("{}: the API key contains control characters", key_source));
+  }
+  if (api_key.empty()) {
+    return Error(ErrorCode::kUnauthenticated,
+                 fmt::format("no Azure OpenAI key: set {} (or AzureOpenAIConfig::api_key)",
+                             config.api_key_env.empty() ? "it" : config.api_key_env))
+        .WithProvider(config.id);
+  }
+
+  std::string version = std::string(TrimSpace(config.api_version));
+  if (version.empty()) version = std::string(TrimSpace(GetEnv(config.api_version_env)));
+  if (version.empty()) version = "2024-10-21";
+  for (const char c : version) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.';
+    if (!ok) return Invalid("AzureOpenAIConfig::api_version: only letters, digits, '-' and '.'");
+  }
+  for (const HttpHeader& header : config.extra_headers) {
+    if (!IsHeaderName(header.name) || HasControlCharacter(header.value)) {
+      return Invalid(fmt::format("AzureOpenAIConfig::extra_headers: invalid header '{}'",
+                                 openai::SanitizeForMessage(header.name, 64)));
+    }
+  }
+
+  std::vector<HttpHeader> headers;
+  headers.reserve(3 + config.extra_headers.size());
+  const auto add_default = [&](std::string_view name, std::string value) {
+    for (const HttpHeader& extra : config.extra_headers) {
+      if (EqualsIgnoreCase(extra.name, name)) return;
+    }
+    headers.push_back(HttpHeader{std::string(name), std::move(value)});
+  };
+  add_default("Content-Type", "application/json");
+  add_default("Accept", "application/json");
+  add_default("api-key", api_key);
+  for (HttpHeader& extra : config.extra_headers) headers.push_back(std::move(extra));
+
+  openai::RequestOptions options;
+  options.use_max_completion_tokens = false;  // what every Azure API version accepts
+  options.stream_usage = config.stream_usage;
+  Endpoint where{{}, endpoint + "/openai/deployments/",
+                 "/chat/completions?api-version=" + version};
+  return std::shared_ptr<const Provider>(std::make_shared<const OpenAIProvider>(
+      std::move(config.id), std::move(where), std::move(headers), options, std::move(api_key)));
 }
 
 }  // namespace prsm

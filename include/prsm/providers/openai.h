@@ -9,7 +9,9 @@
 // error, log line or metric. Base URL likewise: `base_url`, else $OPENAI_BASE_URL, else
 // https://api.openai.com/v1.
 //
-// Thread safety: the returned provider is immutable and safe to share.
+// Azure OpenAI has its own factory below (deployment URLs, `api-key` header, api-version).
+//
+// Thread safety: the returned providers are immutable and safe to share.
 #ifndef PRSM_PROVIDERS_OPENAI_H_
 #define PRSM_PROVIDERS_OPENAI_H_
 
@@ -51,6 +53,35 @@ struct OpenAIConfig {
 /// Creates the codec. Errors: kInvalidArgument for an empty id or a base URL that is not
 /// http(s)://, kUnauthenticated when talking to api.openai.com without a key.
 PRSM_EXPORT Result<std::shared_ptr<const Provider>> MakeOpenAIProvider(OpenAIConfig config = {});
+
+/// How to reach an Azure OpenAI resource. Azure speaks the Chat Completions format at a
+/// deployment URL: requests go to
+/// `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version={api_version}`
+/// with the key in an `api-key` header. The deployment is the model's wire id
+/// (`ModelSpec::provider_model`, else its name), so one provider serves every deployment of
+/// the resource. Variables are those of Azure's own SDKs.
+struct AzureOpenAIConfig {
+  std::string id = "azure-openai";
+  /// e.g. "https://my-resource.openai.azure.com"; empty = $`endpoint_env`.
+  std::string endpoint;
+  std::string endpoint_env = "AZURE_OPENAI_ENDPOINT";
+  /// Empty = $`api_key_env`. Required.
+  std::string api_key;
+  std::string api_key_env = "AZURE_OPENAI_API_KEY";
+  /// Empty = $`api_version_env`, else "2024-10-21" (a generally available version).
+  std::string api_version;
+  std::string api_version_env = "OPENAI_API_VERSION";
+  std::vector<HttpHeader> extra_headers;
+  /// As in OpenAIConfig.
+  bool stream_usage = true;
+};
+
+/// Creates the Azure OpenAI codec. Errors: kInvalidArgument for an empty id, an endpoint that
+/// is not http(s)://, or an api_version with characters a URL cannot carry; kUnauthenticated
+/// without a key. A deployment name that is not letters, digits, '-', '_' or '.' fails its
+/// request with kInvalidArgument.
+PRSM_EXPORT Result<std::shared_ptr<const Provider>> MakeAzureOpenAIProvider(
+    AzureOpenAIConfig config = {});
 
 }  // namespace prsm
 
