@@ -83,6 +83,16 @@ class PRSM_EXPORT ModelCatalog {
   std::size_t size() const noexcept { return models_.size(); }
   bool empty() const noexcept { return models_.empty(); }
 
+  /// A table of well-known models of OpenAI, Anthropic and Google with their list prices per
+  /// million input, cached-input, cache-write and output tokens, and context windows, as
+  /// published on the date `BuiltInDate()` returns. Prices change: treat the table as a
+  /// starting point and override what you pay (`Upsert`). Each spec's `provider` is the default
+  /// id of its vendor's factory ("openai", "anthropic", "gemini"); register that provider, then
+  /// `AddModel(*ModelCatalog::BuiltIn().Find("gpt-4o-mini"))`.
+  static ModelCatalog BuiltIn();
+  /// The date the built-in prices were taken, "YYYY-MM-DD".
+  static std::string_view BuiltInDate() noexcept;
+
  private:
   std::vector<ModelSpec> models_;
 };

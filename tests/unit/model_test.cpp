@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include <catch2/catch.hpp>
 
@@ -98,4 +99,40 @@ TEST_CASE("wire model defaults to the name", "[model]") {
   CHECK(spec.wire_model() == "fast");
   spec.provider_model = "gpt-4o-mini-2024-07-18";
   CHECK(spec.wire_model() == "gpt-4o-mini-2024-07-18");
+}
+
+TEST_CASE("the built-in catalog is dated, complete and prices every kind of token", "[model]") {
+  CHECK(ModelCatalog::BuiltInDate().size() == 10);  // YYYY-MM-DD
+  const ModelCatalog catalog = ModelCatalog::BuiltIn();
+  CHECK(catalog.size() >= 15);
+  std::set<std::string> providers;
+  for (const ModelSpec& spec : catalog.models()) {
+    INFO(spec.name);
+    CHECK(spec.Validate());
+    CHECK(spec.price.input_per_mtok > 0);
+    CHECK(spec.price.output_per_mtok >= spec.price.input_per_mtok);
+    REQUIRE(spec.price.cached_input_per_mtok);
+    CHECK(*spec.price.cached_input_per_mtok < spec.price.input_per_mtok);
+    CHECK(spec.context_window > 0);
+    providers.insert(spec.provider);
+  }
+  CHECK(providers == std::set<std::string>{"anthropic", "gemini", "openai"});
+
+  // Cached input and cache writes are priced at their own rates, reasoning as output.
+  const ModelSpec* sonnet = catalog.Find("claude-sonnet-4-5");
+  REQUIRE(sonnet != nullptr);
+  Usage usage;
+  usage.input_tokens = 1'000'000;  // 600k uncached + 300k read from cache + 100k written
+  usage.cached_input_tokens = 300'000;
+  usage.cache_write_tokens = 100'000;
+  usage.output_tokens = 100'000;
+  usage.reasoning_tokens = 40'000;
+  CHECK(sonnet->CostUsd(usage) == Approx(0.6 * 3.00 + 0.3 * 0.30 + 0.1 * 3.75 + 0.1 * 15.00));
+  const ModelSpec* mini = catalog.Find("gpt-4o-mini");
+  REQUIRE(mini != nullptr);
+  Usage openai_usage;
+  openai_usage.input_tokens = 2'000'000;
+  openai_usage.cached_input_tokens = 1'000'000;
+  openai_usage.output_tokens = 1'000'000;
+  CHECK(mini->CostUsd(openai_usage) == Approx(0.15 + 0.075 + 0.60));
 }
