@@ -41,6 +41,7 @@
 #include "prsm/model.h"
 #include "prsm/orchestrator.h"
 #include "prsm/provider.h"
+#include "prsm/providers/anthropic.h"
 #include "prsm/providers/openai.h"
 #include "prsm/routing.h"
 #include "prsm/status.h"

@@ -1,1 +1,389 @@
-// placeholder: filled in by the anthropic codec work
+// Messages bodies → Completion (Message), and Anthropic error bodies (ErrorResponse) → Error.
+// Every read is checked (json/json_read.h); anthropic_codec.h and prsm/providers/anthropic.h
+// state the mapping decisions. The assembly of a Completion from its parts lives here too, so
+// that the stream decoder ends with exactly what a plain response gives.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "json/json.h"
+#include "json/json_read.h"
+#include "providers/anthropic_codec.h"
+#include "providers/openai_codec.h"  // SanitizeForMessage, RedactSecret
+
+namespace prsm::anthropic {
+namespace {
+
+namespace rapidjson = json::rapidjson;
+using json::Path;
+using json::Value;
+
+// Propagates the error of a Result expression, or assigns its value to `lhs`.
+#define PRSM_ANTHROPIC_CONCAT_INNER(a, b) a##b
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration and cannot be parenthesised.
+#define PRSM_ANTHROPIC_CONCAT(a, b) PRSM_ANTHROPIC_CONCAT_INNER(a, b)
+#define PRSM_ANTHROPIC_ASSIGN_OR_RETURN(lhs, expr) \
+  PRSM_ANTHROPIC_ASSIGN_OR_RETURN_IMPL(PRSM_ANTHROPIC_CONCAT(result_, __LINE__), lhs, expr)
+#define PRSM_ANTHROPIC_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
+  auto result = (expr);                                         \
+  if (!result) return std::move(result).error();                \
+  lhs = std::move(*result)
+// NOLINTEND(bugprone-macro-parentheses)
+
+constexpr std::size_t kMaxVendorMessageBytes = 1024;
+constexpr std::size_t kMaxExcerptBytes = 200;
+constexpr std::size_t kMaxResponseExcerptBytes = 80;
+
+void Assign(std::string& out, std::string_view text) { out.assign(text.data(), text.size()); }
+
+// The server's text quoted in an error: redacted before it is cut, so that no fragment of the
+// key can survive.
+std::string Quoted(std::string_view text, std::string_view secret) {
+  std::string raw(text);
+  openai::RedactSecret(raw, secret);
+  return fmt::format("'{}'", openai::SanitizeForMessage(raw, 32));
+}
+
+// --- error bodies -----------------------------------------------------------------------------
+
+// What an error body says, read leniently: this runs on the way to reporting a failure, and a
+// field of an unexpected type is dropped rather than turned into a second failure.
+struct VendorError {
+  std::string message;
+  std::string type;
+  std::string request_id;
+};
+
+std::string_view StringMember(const Value& object, std::string_view key) {
+  const Value* member = json::FindMember(object, key);
+  return member != nullptr && member->IsString() ? json::StringView(*member) : std::string_view();
+}
+
+// {"type": "error", "error": {"type": ..., "message": ...}, "request_id": ...} (ErrorResponse,
+// also the data of an `error` stream event), or {"error": "..."} from a proxy in between.
+std::optional<VendorError> ReadVendorError(const Value& root) {
+  const Value* error = json::FindMember(root, "error");
+  if (error == nullptr) return std::nullopt;
+  VendorError vendor;
+  Assign(vendor.request_id, StringMember(root, "request_id"));
+  if (error->IsString()) {
+    Assign(vendor.message, json::StringView(*error));
+    return vendor;
+  }
+  if (!error->IsObject()) return std::nullopt;
+  Assign(vendor.message, StringMember(*error, "message"));
+  Assign(vendor.type, StringMember(*error, "type"));
+  return vendor;
+}
+
+// "Overloaded (type=overloaded_error, request_id=req_...)". Redacts before anything is cut, so
+// no fragment of the key can survive.
+std::string Describe(VendorError error, std::string_view secret) {
+  openai::RedactSecret(error.message, secret);
+  openai::RedactSecret(error.type, secret);
+  openai::RedactSecret(error.request_id, secret);
+  std::string text = openai::SanitizeForMessage(error.message, kMaxVendorMessageBytes);
+  if (text.empty()) text = "no message";
+  const char* separator = " (";
+  const auto append = [&](std::string_view name, std::string_view value) {
+    if (value.empty()) return;
+    fmt::format_to(std::back_inserter(text), "{}{}={}", separator, name,
+                   openai::SanitizeForMessage(value, 64));
+    separator = ", ";
+  };
+  append("type", error.type);
+  append("request_id", error.request_id);
+  if (*separator == ',') text.push_back(')');
+  return text;
+}
+
+// Copies `mapped` with a new message, keeping its structured context.
+Error WithMessage(const Error& mapped, std::string message) {
+  Error refined(mapped.code(), std::move(message));
+  if (!mapped.provider().empty()) refined.WithProvider(mapped.provider());
+  if (!mapped.model().empty()) refined.WithModel(mapped.model());
+  if (const std::optional<int> status = mapped.http_status()) refined.WithHttpStatus(*status);
+  if (const auto delay = mapped.retry_after()) refined.WithRetryAfter(*delay);
+  return refined;
+}
+
+// --- the message ------------------------------------------------------------------------------
+
+Result<void> ReadContent(const Value& content, const Path& path, std::string_view secret,
+                         AnswerParts& out) {
+  for (rapidjson::SizeType i = 0; i < content.Size(); ++i) {
+    const Path block_path = path.Index(i);
+    const Value& block = content[i];
+    if (!block.IsObject()) return json::TypeError(block_path, "an object", block);
+    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view type,
+                                    json::RequiredString(block, "type", block_path));
+    if (type == "text") {
+      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view text,
+                                      json::RequiredString(block, "text", block_path));
+      out.text.append(text);
+    } else if (type == "tool_use") {
+      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view id,
+                                      json::RequiredString(block, "id", block_path));
+      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view name,
+                                      json::RequiredString(block, "name", block_path));
+      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* input,
+                                      json::RequiredObject(block, "input", block_path));
+      if (IsStructuredOutputTool(name)) {
+        if (!out.structured_json) out.structured_json = CompactJson(*input);
+      } else {
+        ToolCall& call = out.tool_calls.emplace_back();
+        Assign(call.id, id);
+        Assign(call.name, name);
+        call.arguments_json = CompactJson(*input);
+      }
+    } else if (type == "thinking" || type == "redacted_thinking") {
+      continue;  // the model's reasoning, not its answer (prsm never asks for it)
+    } else {
+      // Server tools and the like, which prsm never enables: not an answer to this request.
+      return json::DataError(
+          block_path.Member("type"),
+          fmt::format("unsupported content block type {}", Quoted(type, secret)));
+    }
+  }
+  return {};
+}
+
+Result<void> ReadMessage(const Value& root, std::string_view secret, AnswerParts& out) {
+  const Path root_path;
+  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* content,
+                                  json::RequiredArray(root, "content", root_path));
+  if (Result<void> read = ReadContent(*content, root_path.Member("content"), secret, out); !read) {
+    return read;
+  }
+  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> stop_reason,
+                                  json::OptionalString(root, "stop_reason", root_path));
+  Assign(out.stop_reason, stop_reason.value_or(std::string_view()));
+  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* usage,
+                                  json::OptionalObject(root, "usage", root_path));
+  if (usage != nullptr) {
+    Result<void> read = ReadUsage(*usage, root_path.Member("usage"), out.usage);
+    if (!read) return read;
+  }
+  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> model,
+                                  json::OptionalString(root, "model", root_path));
+  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> id,
+                                  json::OptionalString(root, "id", root_path));
+  Assign(out.model, model.value_or(std::string_view()));
+  Assign(out.id, id.value_or(std::string_view()));
+  return {};
+}
+
+Result<Completion> Parse(std::string_view body, std::string_view secret) {
+  // Parsed in place in a private copy: the long strings stay in `buffer`, which is declared
+  // first so that it outlives `doc`, whose strings point into it.
+  std::string buffer(body);
+  json::PooledDocument pooled;
+  json::Document& doc = pooled.doc();
+  if (Result<void> parsed = json::ParseJsonInsitu(buffer, doc); !parsed) {
+    // Show how the body starts: a 200 that is not JSON is usually a proxy's or portal's page.
+    std::string raw(body);
+    openai::RedactSecret(raw, secret);
+    return Error(ErrorCode::kDataLoss,
+                 fmt::format("malformed message: {} (body starts: {})", parsed.error().message(),
+                             openai::SanitizeForMessage(raw, kMaxResponseExcerptBytes)));
+  }
+  const Path root_path;
+  if (!doc.IsObject()) {
+    return Error(ErrorCode::kDataLoss,
+                 fmt::format("malformed message: {}",
+                             json::TypeError(root_path, "an object", doc).message()));
+  }
+
+  const std::string_view type = StringMember(doc, "type");
+  const Value* error = json::FindMember(doc, "error");
+  if (type == "error" || (type.empty() && error != nullptr && !error->IsNull())) {
+    // A vendor (or a proxy) that reports a failure with a 2xx status: believe the body.
+    std::optional<VendorError> vendor = ReadVendorError(doc);
+    if (!vendor) {
+      return Error(ErrorCode::kDataLoss,
+                   "malformed message: error: expected an object or a string");
+    }
+    const ErrorCode code = ErrorCodeForErrorType(vendor->type);
+    std::string message = fmt::format("error object in a successful response: {}",
+                                      Describe(std::move(*vendor), secret));
+    openai::RedactSecret(message, secret);
+    return Error(code, std::move(message));
+  }
+  if (const Value* type_value = json::FindMember(doc, "type");
+      type_value != nullptr && !type_value->IsNull() && type != "message") {
+    return Error(ErrorCode::kDataLoss,
+                 fmt::format("malformed message: type: expected \"message\", got {}",
+                             type_value->IsString() ? Quoted(type, secret)
+                                                    : std::string(json::TypeName(*type_value))));
+  }
+
+  AnswerParts parts;
+  if (Result<void> read = ReadMessage(doc, secret, parts); !read) {
+    return Error(read.error().code(), fmt::format("malformed message: {}", read.error().message()));
+  }
+  return AssembleCompletion(std::move(parts));
+}
+
+#undef PRSM_ANTHROPIC_ASSIGN_OR_RETURN_IMPL
+#undef PRSM_ANTHROPIC_ASSIGN_OR_RETURN
+#undef PRSM_ANTHROPIC_CONCAT
+#undef PRSM_ANTHROPIC_CONCAT_INNER
+
+}  // namespace
+
+Result<void> ReadUsage(const Value& usage, const Path& path, AnswerParts::RawUsage& out) {
+  // Each count present (and not null) replaces the one before: message_delta's counts are
+  // cumulative, and a plain response has one set.
+  struct Field {
+    std::string_view key;
+    std::int64_t AnswerParts::RawUsage::*member;
+  };
+  static constexpr Field kFields[] = {
+      {"input_tokens", &AnswerParts::RawUsage::input_tokens},
+      {"output_tokens", &AnswerParts::RawUsage::output_tokens},
+      {"cache_read_input_tokens", &AnswerParts::RawUsage::cache_read_input_tokens},
+      {"cache_creation_input_tokens", &AnswerParts::RawUsage::cache_creation_input_tokens},
+  };
+  for (const Field& field : kFields) {
+    Result<std::optional<std::int64_t>> count = json::OptionalInt64(usage, field.key, path);
+    if (!count) return std::move(count).error();
+    if (!*count) continue;
+    if (**count < 0) {
+      return json::DataError(path.Member(field.key),
+                             fmt::format("negative token count {}", **count));
+    }
+    out.*field.member = **count;
+  }
+  return {};
+}
+
+// Numbers are rewritten by RapidJSON (1.50 becomes 1.5); a stream's tool input goes through the
+// same function, so both give the same text.
+std::string CompactJson(const Value& value) {
+  rapidjson::CrtAllocator allocator;
+  json::StringBuffer buffer(&allocator);
+  json::Writer writer(buffer, &allocator);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string CompactJsonText(std::string_view text) {
+  json::PooledDocument pooled;
+  json::Document& doc = pooled.doc();
+  if (!json::ParseJson(text, doc) || !doc.IsObject()) return std::string(text);
+  return CompactJson(doc);
+}
+
+bool IsStructuredOutputTool(std::string_view name) noexcept {
+  return name.size() > kStructuredOutputToolPrefix.size() &&
+         name.substr(0, kStructuredOutputToolPrefix.size()) == kStructuredOutputToolPrefix;
+}
+
+Usage NormaliseUsage(const AnswerParts::RawUsage& raw) noexcept {
+  Usage usage;
+  usage.input_tokens =
+      raw.input_tokens + raw.cache_read_input_tokens + raw.cache_creation_input_tokens;
+  usage.cached_input_tokens = raw.cache_read_input_tokens;
+  usage.cache_write_tokens = raw.cache_creation_input_tokens;
+  usage.output_tokens = raw.output_tokens;
+  return usage;
+}
+
+FinishReason MapStopReason(std::string_view stop_reason, bool only_structured_output) noexcept {
+  if (stop_reason == "end_turn" || stop_reason == "stop_sequence") return FinishReason::kStop;
+  if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {
+    return FinishReason::kLength;
+  }
+  if (stop_reason == "tool_use") {
+    return only_structured_output ? FinishReason::kStop : FinishReason::kToolCalls;
+  }
+  if (stop_reason == "refusal") return FinishReason::kContentFilter;
+  return FinishReason::kUnknown;
+}
+
+Completion AssembleCompletion(AnswerParts parts) {
+  Completion completion;
+  const bool structured = parts.structured_json.has_value();
+  completion.text = structured ? std::move(*parts.structured_json) : std::move(parts.text);
+  completion.finish_reason =
+      MapStopReason(parts.stop_reason, structured && parts.tool_calls.empty());
+  completion.tool_calls = std::move(parts.tool_calls);
+  completion.raw_finish_reason = std::move(parts.stop_reason);
+  completion.usage = NormaliseUsage(parts.usage);
+  completion.model = std::move(parts.model);
+  completion.id = std::move(parts.id);
+  return completion;
+}
+
+Result<Completion> ParseResponseBody(std::string_view body, std::string_view secret) {
+  try {
+    return Parse(body, secret);
+  } catch (const json::AssertionFailure& failure) {
+    // Unreachable unless this file reads without checking; see json/json.h.
+    return Error(ErrorCode::kInternal, fmt::format("reading the response: {}", failure.what()));
+  }
+}
+
+ErrorCode ErrorCodeForErrorType(std::string_view type) noexcept {
+  if (type == "overloaded_error" || type == "api_error" || type == "timeout_error") {
+    return ErrorCode::kUnavailable;
+  }
+  if (type == "rate_limit_error") return ErrorCode::kResourceExhausted;
+  if (type == "authentication_error") return ErrorCode::kUnauthenticated;
+  if (type == "permission_error") return ErrorCode::kPermissionDenied;
+  if (type == "not_found_error") return ErrorCode::kNotFound;
+  if (type == "invalid_request_error" || type == "request_too_large") {
+    return ErrorCode::kInvalidArgument;
+  }
+  if (type == "billing_error") return ErrorCode::kFailedPrecondition;
+  // The vendor said the call failed but not why: prsm does not guess that a retry could help.
+  return ErrorCode::kUnknown;
+}
+
+std::optional<std::string> DescribeErrorBody(std::string_view body, std::string_view secret,
+                                             std::string* type) {
+  json::PooledDocument pooled;
+  json::Document& doc = pooled.doc();
+  std::optional<VendorError> vendor;
+  try {
+    if (json::ParseJson(body, doc)) vendor = ReadVendorError(doc);
+  } catch (const json::AssertionFailure&) {
+    vendor.reset();  // unreachable (checked reads); the caller falls back to an excerpt
+  }
+  if (!vendor) return std::nullopt;
+  if (type != nullptr) *type = vendor->type;
+  std::string text = Describe(std::move(*vendor), secret);
+  openai::RedactSecret(text, secret);
+  return text;
+}
+
+Error RefineHttpError(std::string_view body, const Error& mapped, std::string_view secret) {
+  std::string prefix = mapped.message();
+  if (prefix.empty()) {
+    prefix = mapped.http_status() ? fmt::format("HTTP {}", *mapped.http_status()) : "HTTP error";
+  }
+  openai::RedactSecret(prefix, secret);
+  if (body.empty()) return WithMessage(mapped, std::move(prefix));
+
+  std::string detail;
+  if (std::optional<std::string> described = DescribeErrorBody(body, secret, nullptr)) {
+    detail = std::move(*described);
+  } else {
+    std::string raw(body);
+    openai::RedactSecret(raw, secret);
+    detail = openai::SanitizeForMessage(raw, kMaxExcerptBytes);
+  }
+  std::string message = fmt::format("{}: {}", prefix, detail);
+  openai::RedactSecret(message, secret);
+  return WithMessage(mapped, std::move(message));
+}
+
+}  // namespace prsm::anthropic
