@@ -42,6 +42,8 @@
 #include "prsm/orchestrator.h"
 #include "prsm/provider.h"
 #include "prsm/providers/anthropic.h"
+#include "prsm/providers/gemini.h"
+#include "prsm/providers/ollama.h"
 #include "prsm/providers/openai.h"
 #include "prsm/routing.h"
 #include "prsm/status.h"
