@@ -30,9 +30,9 @@ std::string NodeBin(std::string_view name);
 /// Where the peers' logs go (in the build tree); created on first use.
 std::string LogDir();
 
-/// Checks that the specs (paths relative to `<shared>/specs`), Node and the npm packages are
-/// there. When one is missing, reports it (a WARN with kSkipMarker, or a FAIL when
-/// PRSM_REQUIRE_CONFORMANCE=1) and returns false: the test should return at once.
+/// Checks that the specs (paths relative to `<shared>/specs`; none needed when empty), Node
+/// and the npm packages are there. When one is missing, reports it (a WARN with kSkipMarker, or a
+/// FAIL when PRSM_REQUIRE_CONFORMANCE=1) and returns false: the test should return at once.
 bool Prerequisites(const std::vector<std::string>& specs);
 
 /// Reports a part of a test that cannot run yet (e.g. a codec not written yet) the same way.

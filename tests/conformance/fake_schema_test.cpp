@@ -1,7 +1,7 @@
 // Every kind of body prsm's fake provider sends for OpenAI (completions, stream chunks, errors)
-// checked with ajv against the schemas of OpenAI's own spec (validate_openai_bodies.mjs). The
-// fake is what prsm's other tests trust to behave like OpenAI; this is where that trust is
-// earned.
+// checked with ajv against the schemas of OpenAI's own spec (validate_bodies.mjs), and likewise
+// for Anthropic against the Messages spec. The fake is what prsm's other tests trust to behave
+// like the vendors; this is where that trust is earned.
 #include <iostream>
 #include <map>
 #include <memory>
@@ -19,7 +19,8 @@ namespace {
 using prsm::testing::FakeProviderServer;
 using prsm::testing::ModelScript;
 
-constexpr const char* kSpec = "openai-openapi.prism.json";
+constexpr const char* kOpenAISpec = "openai-openapi.prism.json";
+constexpr const char* kAnthropicSpec = "anthropic-openapi-v195.json";
 
 constexpr const char* kScripts = R"({"models":{
   "schema-plain": {"text": "A plain answer from {model}."},
@@ -33,13 +34,23 @@ constexpr const char* kScripts = R"({"models":{
                  "error_code": "rate_limit_exceeded", "error_message": "Rate limit reached"},
   "schema-500": {"status": 500, "error_type": "server_error", "error_message": "Boom"},
   "schema-503": {"status": 503, "body": "error", "error_type": "server_error",
-                 "error_message": "The engine is currently overloaded"}
+                 "error_message": "The engine is currently overloaded"},
+  "schema-anthropic-429": {"status": 429, "retry_after": "2", "error_type": "rate_limit_error",
+                           "error_message": "Number of requests has exceeded your rate limit"},
+  "schema-anthropic-529": {"status": 529, "error_message": "Overloaded"}
 }})";
 
 std::string Request(const std::string& model, const std::string& extra = "") {
   return R"({"model":")" + model +
          R"(","messages":[{"role":"system","content":"Be brief."},)"
          R"({"role":"user","content":"Hello"}])" +
+         extra + "}";
+}
+
+std::string AnthropicRequest(const std::string& model, const std::string& extra = "") {
+  return R"({"model":")" + model +
+         R"(","max_tokens":256,"system":"Be brief.","messages":[{"role":"user",)"
+         R"("content":"Hello"}])" +
          extra + "}";
 }
 
@@ -50,8 +61,9 @@ std::string Case(const std::string& name, const std::string& path, const std::st
 }
 
 // Starts a scripted fake, runs the validator over `cases` (a JSON array) and checks it passed.
-void Validate(const std::string& what, const std::string& cases) {
-  if (!Prerequisites({kSpec})) return;
+void Validate(const std::string& vendor, const std::string& spec, const std::string& what,
+              const std::string& cases) {
+  if (!Prerequisites({spec})) return;
   std::string error;
   std::unique_ptr<FakeProviderServer> server = FakeProviderServer::Start({}, &error);
   INFO(error);
@@ -63,12 +75,12 @@ void Validate(const std::string& what, const std::string& cases) {
 
   const std::string origin = "http://127.0.0.1:" + std::to_string(server->port());
   const ProgramRun run = RunProgram(
-      {"node", ConformanceDir() + "/validate_openai_bodies.mjs", SpecPath(kSpec), origin, cases},
+      {"node", ConformanceDir() + "/validate_bodies.mjs", vendor, SpecPath(spec), origin, cases},
       {}, kScriptLimit);
   INFO("cases: " << cases << "\n" << run.Describe());
   CHECK(run.succeeded());
   CHECK(server->total_requests() > 0);
-  std::cout << "ajv, OpenAI spec, fake server " << what << ": "
+  std::cout << "ajv, " << spec << ", fake server " << what << ": "
             << run.output.substr(run.output.rfind('\n', run.output.size() - 2) + 1);
 }
 
@@ -100,7 +112,7 @@ TEST_CASE("fake server: OpenAI completions and errors validate against OpenAI's 
       Case("the fake's own 404: unknown path", "/v1/nothing", Request("schema-plain"), "error",
            404) +
       "]";
-  Validate("completions and errors", cases);
+  Validate("openai", kOpenAISpec, "completions and errors", cases);
 }
 
 TEST_CASE("fake server: OpenAI stream chunks validate against OpenAI's schemas",
@@ -119,7 +131,36 @@ TEST_CASE("fake server: OpenAI stream chunks validate against OpenAI's schemas",
            200) +
       "," + Case("streamed tool calls", chat, Request("schema-tools", with_usage), "stream", 200) +
       "]";
-  Validate("stream chunks", cases);
+  Validate("openai", kOpenAISpec, "stream chunks", cases);
+}
+
+TEST_CASE(
+    "fake server: Anthropic messages, stream events and errors validate against the "
+    "Messages spec",
+    "[conformance][schema][anthropic]") {
+  const std::string messages = "/v1/messages";
+  const std::string stream = R"(,"stream":true)";
+  const std::string cases =
+      "[" + Case("message", messages, AnthropicRequest("schema-plain"), "completion", 200) + "," +
+      Case("cached usage", messages, AnthropicRequest("schema-usage"), "completion", 200) + "," +
+      Case("stop_reason max_tokens", messages, AnthropicRequest("schema-length"), "completion",
+           200) +
+      "," + Case("tool use", messages, AnthropicRequest("schema-tools"), "completion", 200) + "," +
+      Case("stream", messages, AnthropicRequest("schema-plain", stream), "stream", 200) + "," +
+      Case("stream with cached usage", messages, AnthropicRequest("schema-usage", stream), "stream",
+           200) +
+      "," +
+      Case("streamed tool use", messages, AnthropicRequest("schema-tools", stream), "stream", 200) +
+      "," + Case("scripted 429", messages, AnthropicRequest("schema-anthropic-429"), "error", 429) +
+      "," +
+      Case("scripted 529 overloaded", messages, AnthropicRequest("schema-anthropic-529"), "error",
+           529) +
+      "," + Case("scripted 500", messages, AnthropicRequest("schema-500"), "error", 500) + "," +
+      Case("the fake's own 400: no max_tokens", messages,
+           R"({"model":"schema-plain","messages":[{"role":"user","content":"Hello"}]})", "error",
+           400) +
+      "]";
+  Validate("anthropic", kAnthropicSpec, "messages, stream events and errors", cases);
 }
 
 }  // namespace
