@@ -929,6 +929,30 @@ TEST_CASE("Gemini response: malformed bodies are kDataLoss naming the provider a
   CHECK_THAT(error.message(), Catch::StartsWith(expected));
 }
 
+TEST_CASE("Gemini response: every truncation and every corrupted byte is a clean kDataLoss",
+          "[codec][gemini]") {
+  for (const char* golden :
+       {"response_plain.json", "response_function_call.json", "response_thinking.json",
+        "response_logprobs.json", "response_safety.json"}) {
+    const std::string whole = ReadGolden(golden);
+    const std::size_t end = whole.rfind('}') + 1;  // what follows is whitespace
+    for (std::size_t size = 0; size < end; ++size) {
+      INFO(golden << " cut to " << size << " bytes");
+      const Error error = ParseBodyError(whole.substr(0, size));
+      REQUIRE(error.code() == ErrorCode::kDataLoss);
+      REQUIRE(error.provider() == "gemini");
+    }
+    for (std::size_t at = 0; at < whole.size(); ++at) {
+      std::string corrupted = whole;
+      corrupted[at] = '\xFF';
+      INFO(golden << " corrupted at byte " << at);
+      const Error error = ParseBodyError(std::move(corrupted));
+      REQUIRE(error.code() == ErrorCode::kDataLoss);
+      REQUIRE_THAT(error.message(), Catch::Contains("invalid UTF-8 at byte " + std::to_string(at)));
+    }
+  }
+}
+
 // --- HTTP errors -----------------------------------------------------------------------------
 
 Error Refined(const std::string& golden, int status, ErrorCode mapped_code,
