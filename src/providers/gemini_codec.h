@@ -40,7 +40,8 @@ Result<std::string> ModelResource(std::string_view model);
 ///   id} in a role "user" content, consecutive tool messages sharing one (Gemini wants all the
 ///   answers to one turn's calls together). `name` is the function of the latest earlier tool
 ///   call with the message's `tool_call_id`, else `Message::name`; `response` is the message
-///   text when it is a JSON object, else {"result": text}.
+///   text when it is a JSON object, else {"result": text}. Gemini has no participant names:
+///   `name` of other messages is not sent.
 /// - systemInstruction: one text part per system message, wherever they are.
 /// - generationConfig: temperature, topP, maxOutputTokens, stopSequences, seed (int32 on the
 ///   wire); kJsonObject → responseMimeType "application/json"; kJsonSchema → that plus
