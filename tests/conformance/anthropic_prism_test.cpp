@@ -28,7 +28,7 @@ TEST_CASE(
   SkipBecause("prsm/providers/anthropic.h does not exist yet: no Anthropic codec to check");
 #else
   if (!Prerequisites({kSpec})) return;
-  PrismHarness* prism = PrismHarness::For(kSpec);
+  PrismHarness* prism = PrismHarness::For(kSpec, {"/v1/messages"});
   REQUIRE(prism != nullptr);
   const PrismVerdicts before = prism->verdicts();
 

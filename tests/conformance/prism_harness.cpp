@@ -3,6 +3,8 @@
 #include <poll.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <string_view>
@@ -10,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "child_process.h"
 #include "conformance_env.h"
 #include "prsm/prsm.h"
 #include "recording_provider.h"
@@ -30,14 +33,10 @@ int CountOf(const std::string& text, std::string_view needle) {
   return count;
 }
 
-PeerOptions PrismOptions(const std::string& spec) {
-  std::string name = spec;
-  for (char& c : name) {
-    if (c == '/' || c == '.') c = '-';
-  }
+PeerOptions PrismOptions(const std::string& name, const std::string& served_spec) {
   PeerOptions options;
   options.name = "prism-" + name;
-  options.argv = {NodeBin("prism"), "mock", "-h", "127.0.0.1", "-p", "{port}", SpecPath(spec)};
+  options.argv = {NodeBin("prism"), "mock", "-h", "127.0.0.1", "-p", "{port}", served_spec};
   options.ready_line = "Prism is listening on http://127.0.0.1:{port}";
   return options;
 }
@@ -97,12 +96,33 @@ void CheckKeyNotLeaked(const Sent& sent) {
 
 }  // namespace
 
-PrismHarness::PrismHarness(const std::string& spec) : server_(PrismOptions(spec)) {}
+PrismHarness::PrismHarness(const std::string& name, const std::string& served_spec)
+    : server_(PrismOptions(name, served_spec)) {}
 
-PrismHarness* PrismHarness::For(const std::string& spec) {
+PrismHarness* PrismHarness::For(const std::string& spec, const std::vector<std::string>& paths) {
   static std::map<std::string, std::unique_ptr<PrismHarness>> harnesses;
   auto& harness = harnesses[spec];
-  if (!harness) harness = std::make_unique<PrismHarness>(spec);
+  if (!harness) {
+    std::string name = spec;
+    for (char& c : name) {
+      if (c == '/' || c == '.') c = '-';
+    }
+    std::string served = SpecPath(spec);
+    const char* full = std::getenv("PRSM_CONFORMANCE_FULL_SPECS");  // "1": never cut
+    if (!paths.empty() && !(full != nullptr && std::string_view(full) == "1")) {
+      served = LogDir() + "/" + name + ".trimmed.json";
+      std::vector<std::string> argv = {"node", ConformanceDir() + "/trim_spec.mjs", SpecPath(spec),
+                                       served};
+      argv.insert(argv.end(), paths.begin(), paths.end());
+      const ProgramRun trim = RunProgram(argv, {}, kScriptLimit);
+      if (!trim.succeeded()) {
+        FAIL_CHECK("could not cut " << spec << " down: " << trim.Describe());
+        return nullptr;
+      }
+      std::cout << trim.output;
+    }
+    harness = std::make_unique<PrismHarness>(name, served);
+  }
   if (!harness->server_.ok()) {
     FAIL_CHECK("Prism could not serve " << spec << ": " << harness->server_.error());
     return nullptr;

@@ -38,9 +38,12 @@ struct PrismVerdicts {
 class PrismHarness {
  public:
   /// Prism serving `spec` (relative to <shared>/specs), started on first use and kept for the
-  /// rest of the process (its OpenAI spec takes ~20-30 s to load). Returns nullptr after
-  /// reporting a failure when it cannot start.
-  static PrismHarness* For(const std::string& spec);
+  /// rest of the process. With `paths` (JSON specs only), Prism serves a copy of the spec cut
+  /// down to those paths and the components they reach (trim_spec.mjs): the whole OpenAI spec
+  /// takes 15-70 s to load on a busy 2-core machine, the cut one a few seconds, and validates
+  /// those paths exactly alike (PRSM_CONFORMANCE_FULL_SPECS=1 serves the whole spec instead).
+  /// Returns nullptr after reporting a failure when it cannot start.
+  static PrismHarness* For(const std::string& spec, const std::vector<std::string>& paths = {});
 
   /// "http://127.0.0.1:<port>".
   std::string base_url() const { return server_.base_url(); }
@@ -71,7 +74,7 @@ class PrismHarness {
 
   double startup_seconds() const { return server_.startup_time().count() / 1000.0; }
 
-  explicit PrismHarness(const std::string& spec);
+  PrismHarness(const std::string& name, const std::string& served_spec);
 
  private:
   PeerServer server_;
