@@ -13,6 +13,13 @@ void AppendFieldValue(std::string_view value, std::string* out) {
   for (char c : value) out->push_back((c == '\r' || c == '\n') ? ' ' : c);
 }
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -28,6 +35,36 @@ const std::string* HttpRequest::FindHeader(std::string_view name) const {
     if (EqualsIgnoreCase(field, name)) return &value;
   }
   return nullptr;
+}
+
+std::optional<std::string> HttpRequest::QueryParameter(std::string_view name) const {
+  const std::size_t question = target.find('?');
+  if (question == std::string::npos) return std::nullopt;
+  std::string_view query = std::string_view(target).substr(question + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    const std::string_view raw =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string value;
+    value.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      const int high = raw[i] == '%' && i + 2 < raw.size() ? HexValue(raw[i + 1]) : -1;
+      const int low = high >= 0 ? HexValue(raw[i + 2]) : -1;
+      if (low >= 0) {
+        value.push_back(static_cast<char>(high * 16 + low));
+        i += 2;
+      } else {
+        value.push_back(raw[i]);
+      }
+    }
+    return value;
+  }
+  return std::nullopt;
 }
 
 std::string_view ReasonPhrase(int status) {
@@ -95,18 +132,21 @@ std::string_view ReasonPhrase(int status) {
   }
 }
 
-void AppendResponseHead(const HttpResponse& response, bool keep_alive, std::string_view date,
-                        std::uint64_t seq, std::string* out) {
+void AppendResponseHead(const HttpResponse& response, bool keep_alive, bool chunked,
+                        std::string_view date, std::uint64_t seq, std::string* out) {
   const int status = (response.status >= 100 && response.status <= 599) ? response.status : 500;
-  const std::uint64_t length = response.announced_length.value_or(response.actual_length());
   out->append("HTTP/1.1 ");
   out->append(std::to_string(status));
   out->push_back(' ');
   out->append(ReasonPhrase(status));
   out->append("\r\nDate: ");
   out->append(date);
-  out->append("\r\nContent-Length: ");
-  out->append(std::to_string(length));
+  if (!response.timed) {
+    out->append("\r\nContent-Length: ");
+    out->append(std::to_string(response.announced_length.value_or(response.actual_length())));
+  } else if (chunked) {
+    out->append("\r\nTransfer-Encoding: chunked");
+  }
   out->append("\r\nx-request-id: req_");
   out->append(std::to_string(seq));
   out->append(keep_alive ? "\r\nConnection: keep-alive\r\n" : "\r\nConnection: close\r\n");
@@ -116,6 +156,18 @@ void AppendResponseHead(const HttpResponse& response, bool keep_alive, std::stri
     AppendFieldValue(value, out);
     out->append("\r\n");
   }
+  out->append("\r\n");
+}
+
+void AppendChunk(std::string_view data, std::string* out) {
+  if (data.empty()) return;
+  static constexpr char kHex[] = "0123456789abcdef";
+  char size[2 * sizeof(std::size_t)];
+  std::size_t digits = 0;
+  for (std::size_t n = data.size(); n != 0; n >>= 4) size[digits++] = kHex[n & 0xf];
+  while (digits != 0) out->push_back(size[--digits]);
+  out->append("\r\n");
+  out->append(data);
   out->append("\r\n");
 }
 

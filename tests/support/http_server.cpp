@@ -2,10 +2,12 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +32,11 @@ constexpr std::size_t kReadBudget = 1 << 20;   // Per event: one huge upload can
 constexpr std::size_t kWriteBudget = 4 << 20;  // Likewise for one huge download.
 constexpr std::size_t kStreamChunk = 256 << 10;
 constexpr auto kCloseGrace = std::chrono::seconds(2);
+// Before resetting mid-stream, wait (1 ms timers) until the kernel has sent what we wrote, at
+// most this many times: a client that stops reading must not keep the connection forever.
+constexpr int kMaxResetWaits = 2000;
+// Compact the timer heap once it holds more than this many entries and most are stale.
+constexpr std::size_t kTimerCompactionFloor = 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string ErrnoMessage(const char* what, int err) {
@@ -40,10 +47,11 @@ std::string ErrnoMessage(const char* what, int err) {
 
 struct HttpServer::Connection {
   enum class State {
-    kReading,   // Waiting for (the rest of) a request.
-    kDelaying,  // A response is ready; its timer has not fired yet.
-    kWriting,   // Sending a response.
-    kClosing,   // Write side shut down; discarding input until EOF or the grace timer.
+    kReading,    // Waiting for (the rest of) a request.
+    kDelaying,   // A response is ready; its timer has not fired yet.
+    kWriting,    // Sending a response.
+    kStreaming,  // Sending a timed body: the next piece (or its ending) waits for the timer.
+    kClosing,    // Write side shut down; discarding input until EOF or the grace timer.
   };
 
   Connection(UniqueFd socket, std::uint64_t connection_id, HttpRequestParser::Limits limits)
@@ -62,7 +70,14 @@ struct HttpServer::Connection {
   std::uint64_t response_seq = 0;
   bool keep_alive = true;          // Of the response being delayed or sent.
   bool head_request = false;       // The response answers a HEAD: send no body.
+  bool chunked = true;             // An HTTP/1.1 request: a timed body may be sent chunked.
   std::uint64_t timer_ticket = 0;  // The live timer's ticket; 0 = none.
+  // Progress through a timed body.
+  std::size_t next_piece = 0;   // The next piece to send.
+  bool due = false;             // The timer for the next piece (or the ending) has fired.
+  bool ending_started = false;  // Every piece is sent and the ending has begun.
+  bool reset_pending = false;   // Reset the connection once the output has drained.
+  int reset_waits = 0;
 };
 
 HttpServer::HttpServer(HttpHandler* handler, HttpRequestParser::Limits limits)
@@ -168,13 +183,14 @@ void HttpServer::Run() {
   listener_.reset();
   connections_.clear();
   open_connections_.store(0);
-  timers_ = {};
+  timers_.clear();
+  pending_timers_.store(0);
 }
 
 int HttpServer::NextTimeoutMs() const {
   if (timers_.empty()) return -1;
   const auto now = std::chrono::steady_clock::now();
-  const auto deadline = timers_.top().deadline;
+  const auto deadline = timers_.front().deadline;
   if (deadline <= now) return 0;
   // Round up: waking a little late is harmless, waking early would just spin until due.
   const auto ms = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
@@ -182,21 +198,39 @@ int HttpServer::NextTimeoutMs() const {
 }
 
 void HttpServer::ArmTimer(Connection& c, std::chrono::milliseconds delay) {
+  if (c.timer_ticket == 0) pending_timers_.fetch_add(1);
   c.timer_ticket = next_ticket_++;
-  timers_.push(Timer{std::chrono::steady_clock::now() + delay, c.id, c.timer_ticket});
+  timers_.push_back(Timer{std::chrono::steady_clock::now() + delay, c.id, c.timer_ticket});
+  std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
+  if (timers_.size() > kTimerCompactionFloor && timers_.size() > 2 * pending_timers_.load()) {
+    CompactTimers();
+  }
+}
+
+void HttpServer::CompactTimers() {
+  // Lazy cancellation leaves entries for closed connections (a cancelled stream with a long
+  // stall): drop them all at once, O(n), so memory follows the live timers.
+  const auto stale = [this](const Timer& timer) {
+    const auto it = connections_.find(timer.connection_id);
+    return it == connections_.end() || it->second->timer_ticket != timer.ticket;
+  };
+  timers_.erase(std::remove_if(timers_.begin(), timers_.end(), stale), timers_.end());
+  std::make_heap(timers_.begin(), timers_.end(), std::greater<>());
 }
 
 void HttpServer::RunDueTimers() {
   const auto now = std::chrono::steady_clock::now();
-  while (!timers_.empty() && timers_.top().deadline <= now) {
-    const Timer timer = timers_.top();
-    timers_.pop();
+  while (!timers_.empty() && timers_.front().deadline <= now) {
+    std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
+    const Timer timer = timers_.back();
+    timers_.pop_back();
     const auto it = connections_.find(timer.connection_id);
     // Stale entries (connection gone, or timer superseded) are simply dropped: lazy deletion
     // keeps cancellation O(1) and the heap never needs a search.
     if (it == connections_.end() || it->second->timer_ticket != timer.ticket) continue;
     Connection& c = *it->second;
     c.timer_ticket = 0;
+    pending_timers_.fetch_sub(1);
     try {
       OnTimer(c);
     } catch (const std::exception&) {
@@ -208,6 +242,9 @@ void HttpServer::RunDueTimers() {
 void HttpServer::OnTimer(Connection& c) {
   if (c.state == Connection::State::kDelaying) {
     if (StartResponse(c) && c.state == Connection::State::kReading) ProcessInput(c);
+  } else if (c.state == Connection::State::kStreaming) {
+    c.due = true;
+    if (ContinueTimedBody(c) && c.state == Connection::State::kReading) ProcessInput(c);
   } else if (c.state == Connection::State::kClosing) {
     Close(c);  // The peer never closed; stop waiting for it.
   }
@@ -271,6 +308,13 @@ void HttpServer::OnEvent(Connection& c, std::uint32_t events) {
       if ((events & EPOLLOUT) != 0 && Flush(c) && c.state == Connection::State::kReading) {
         ProcessInput(c);  // Serve a pipelined request received while we were writing.
       }
+      return;
+    case Connection::State::kStreaming:
+      if ((events & (EPOLLRDHUP | EPOLLHUP)) != 0) {
+        Close(c);  // The client cancelled the stream: stop sending, forget its timer.
+        return;
+      }
+      if ((events & EPOLLOUT) != 0) Flush(c);
       return;
     case Connection::State::kClosing:
       Drain(c);
@@ -336,6 +380,7 @@ bool HttpServer::Dispatch(Connection& c, HttpRequest request) {
   const std::uint64_t seq = next_seq_++;
   request.seq = seq;
   c.head_request = request.method == "HEAD";
+  c.chunked = request.version_minor >= 1;
   // An EOF already read means the client cannot send another request: close after answering.
   const bool keep_alive = request.keep_alive && !c.peer_closed;
   HttpResponse response;
@@ -367,7 +412,10 @@ bool HttpServer::StartResponse(Connection& c) {
     Abort(c);
     return false;
   }
-  AppendResponseHead(c.response, c.keep_alive, date_.Get(), c.response_seq, &c.out);
+  if (c.response.timed && c.head_request) c.response.timed.reset();
+  // Without chunked framing (HTTP/1.0) only the connection's end can end a timed body.
+  if (c.response.timed && !c.chunked) c.keep_alive = false;
+  AppendResponseHead(c.response, c.keep_alive, c.chunked, date_.Get(), c.response_seq, &c.out);
   if (c.head_request) {
     // A HEAD response announces the body's length but never carries it (RFC 9110 §9.3.2).
     c.response.stream.reset();
@@ -375,8 +423,64 @@ bool HttpServer::StartResponse(Connection& c) {
     c.out.append(c.response.body);
   }
   c.response.body = std::string();  // Release it now; a large body would otherwise linger.
+  if (c.response.timed) {
+    c.next_piece = 0;
+    c.due = false;
+    c.ending_started = false;
+    c.reset_pending = false;
+    c.reset_waits = 0;
+    return ContinueTimedBody(c);
+  }
   c.state = Connection::State::kWriting;
   return Flush(c);
+}
+
+bool HttpServer::ContinueTimedBody(Connection& c) {
+  TimedBody& body = *c.response.timed;
+  // Everything already due goes out in one write; the first piece with a delay waits for a
+  // timer (`due` says that timer has fired).
+  while (c.next_piece < body.pieces.size()) {
+    TimedBody::Piece& piece = body.pieces[c.next_piece];
+    if (piece.delay > std::chrono::milliseconds::zero() && !c.due) {
+      return WaitForTimedBody(c, piece.delay);
+    }
+    c.due = false;
+    if (c.chunked) {
+      AppendChunk(piece.data, &c.out);
+    } else {
+      c.out.append(piece.data);
+    }
+    piece.data = std::string();
+    ++c.next_piece;
+  }
+  if (!c.ending_started) {
+    if (body.ending != TimedBody::Ending::kComplete &&
+        body.ending_delay > std::chrono::milliseconds::zero() && !c.due) {
+      return WaitForTimedBody(c, body.ending_delay);
+    }
+    c.ending_started = true;
+  }
+  c.due = false;
+  switch (body.ending) {
+    case TimedBody::Ending::kComplete:
+      if (c.chunked) c.out.append(kLastChunk);
+      break;
+    case TimedBody::Ending::kClose:
+      if (c.chunked) c.out.append(kLastChunk);
+      c.keep_alive = false;
+      break;
+    case TimedBody::Ending::kReset:
+      c.reset_pending = true;
+      break;
+  }
+  c.state = Connection::State::kWriting;
+  return Flush(c);
+}
+
+bool HttpServer::WaitForTimedBody(Connection& c, std::chrono::milliseconds delay) {
+  c.state = Connection::State::kStreaming;
+  ArmTimer(c, delay);
+  return Flush(c);  // What is already due still goes out now.
 }
 
 bool HttpServer::Flush(Connection& c) {
@@ -410,6 +514,20 @@ bool HttpServer::Flush(Connection& c) {
 }
 
 bool HttpServer::FinishResponse(Connection& c) {
+  if (c.reset_pending) {
+    // A reset discards whatever the kernel has not sent yet, so wait (on a timer, bounded)
+    // until every piece has left our socket: the client then reads them all before the reset.
+    int unsent = 0;
+    if (ioctl(c.fd.get(), SIOCOUTQNSD, &unsent) == 0 && unsent > 0 &&
+        c.reset_waits < kMaxResetWaits) {
+      ++c.reset_waits;
+      c.state = Connection::State::kStreaming;
+      ArmTimer(c, std::chrono::milliseconds(1));
+      return UpdateInterest(c);
+    }
+    Abort(c);
+    return false;
+  }
   c.response = HttpResponse{};
   if (!c.keep_alive) return BeginClose(c);
   c.state = Connection::State::kReading;
@@ -466,6 +584,10 @@ bool HttpServer::UpdateInterest(Connection& c) {
     case Connection::State::kWriting:
       wanted = kOut;
       break;
+    case Connection::State::kStreaming:
+      // Like kDelaying: no EPOLLIN, but a client hanging up mid-stream is noticed at once.
+      wanted = kHangup | out_if_pending;
+      break;
     case Connection::State::kClosing:
       wanted = kIn | kHangup;
       break;
@@ -493,8 +615,12 @@ void HttpServer::Abort(Connection& c) {
 void HttpServer::Close(Connection& c) {
   // close() (in ~UniqueFd) also removes the socket from the epoll set: we never dup it.
   const std::uint64_t id = c.id;  // A copy: erase() destroys `c`, key included.
+  if (c.timer_ticket != 0) pending_timers_.fetch_sub(1);  // Its heap entry is now stale.
   connections_.erase(id);
   open_connections_.fetch_sub(1);
+  if (timers_.size() > kTimerCompactionFloor && timers_.size() > 2 * pending_timers_.load()) {
+    CompactTimers();  // Many clients hung up on long timers: let the memory go now.
+  }
 }
 
 }  // namespace prsm::testing::fake

@@ -10,11 +10,17 @@
 // memory, and no per-event work scans all connections.
 //
 // Per connection: read a request (HttpRequestParser), hand it to the HttpHandler, wait out the
-// response's delay, write head and body (streamed bodies are produced 256 KiB at a time), then
+// response's delay, write head and body (generated bodies are produced 256 KiB at a time; timed
+// bodies — streamed completions — piece by piece, each after its own timer, chunked), then
 // either read the next request (keep-alive; pipelined bytes already received are served in
-// order) or close. "Close" is a graceful one: shutdown(SHUT_WR), then discard input until the
-// peer closes or 2 s pass, so a client still sending a rejected body reads our error response
-// instead of a reset. A client closing while its response is delayed aborts that response.
+// order) or close. A client that closes while its response is delayed or between the pieces of
+// a timed body is dropped at once, timer included. "Close" is a graceful one: shutdown(SHUT_WR),
+// then discard input until the peer closes or 2 s pass, so a client still sending a rejected body
+// reads our error response instead of a reset.
+//
+// Timers are cancelled lazily (a stale heap entry is skipped when it comes due) and the heap is
+// compacted when stale entries outnumber live ones, so thousands of cancelled streams with long
+// stalls leave nothing behind.
 #ifndef PRSM_TESTS_SUPPORT_HTTP_SERVER_H_
 #define PRSM_TESTS_SUPPORT_HTTP_SERVER_H_
 
@@ -23,7 +29,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,6 +81,9 @@ class HttpServer {
   std::uint64_t accepted_connections() const { return accepted_connections_.load(); }
   /// Thread-safe.
   void ResetAcceptedConnections() { accepted_connections_.store(0); }
+  /// Connections with a timer armed (a delayed response, the next piece of a timed body, a
+  /// closing connection's grace period). Thread-safe.
+  std::size_t pending_timers() const { return pending_timers_.load(); }
 
  private:
   struct Connection;
@@ -92,6 +100,7 @@ class HttpServer {
   void RunDueTimers();
   void OnTimer(Connection& c);
   void ArmTimer(Connection& c, std::chrono::milliseconds delay);
+  void CompactTimers();
   void AcceptAll();
   void OnEvent(Connection& c, std::uint32_t events);
 
@@ -101,6 +110,8 @@ class HttpServer {
   bool Dispatch(Connection& c, HttpRequest request);
   bool Respond(Connection& c, HttpResponse response, bool keep_alive);
   bool StartResponse(Connection& c);
+  bool ContinueTimedBody(Connection& c);
+  bool WaitForTimedBody(Connection& c, std::chrono::milliseconds delay);
   bool Flush(Connection& c);
   bool FinishResponse(Connection& c);
   bool BeginClose(Connection& c);
@@ -119,10 +130,11 @@ class HttpServer {
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> open_connections_{0};
   std::atomic<std::uint64_t> accepted_connections_{0};
+  std::atomic<std::size_t> pending_timers_{0};
 
   // Loop-thread state.
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::vector<Timer> timers_;  // A min-heap on deadline (std::push_heap with std::greater).
   std::uint64_t next_connection_id_;
   std::uint64_t next_ticket_ = 1;
   std::uint64_t next_seq_ = 1;
