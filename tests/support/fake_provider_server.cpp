@@ -76,8 +76,10 @@ void FakeProviderServer::Stop() {
 
 std::uint16_t FakeProviderServer::port() const { return impl_->http->port(); }
 
-std::string FakeProviderServer::base_url() const {
-  return "http://127.0.0.1:" + std::to_string(port()) + "/v1";
+std::string FakeProviderServer::base_url() const { return root_url() + "/v1"; }
+
+std::string FakeProviderServer::root_url() const {
+  return "http://127.0.0.1:" + std::to_string(port());
 }
 
 void FakeProviderServer::SetScript(const std::string& model, ModelScript script) {
@@ -101,6 +103,8 @@ std::size_t FakeProviderServer::open_connections() const { return impl_->http->o
 std::uint64_t FakeProviderServer::accepted_connections() const {
   return impl_->http->accepted_connections();
 }
+
+std::size_t FakeProviderServer::pending_timers() const { return impl_->http->pending_timers(); }
 
 std::vector<RecordedRequest> FakeProviderServer::recorded_requests() const {
   return impl_->state.recorded_requests();

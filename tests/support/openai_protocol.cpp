@@ -4,9 +4,9 @@
 #include <string>
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include "json_text.h"
+#include "request_json.h"
 
 namespace prsm::testing::fake {
 namespace {
@@ -99,15 +99,17 @@ bool OpenAiProtocol::Serves(std::string_view path) const {
 }
 
 DecodedCall OpenAiProtocol::Decode(const HttpRequest& request) const {
+  return DecodeBody(request, "");
+}
+
+DecodedCall OpenAiProtocol::DecodeBody(const HttpRequest& request,
+                                       std::string model_from_path) const {
   DecodedCall call;
+  call.model = std::move(model_from_path);
   rapidjson::Document doc;
-  // Validating UTF-8 here means every string we echo back (the model name) is valid UTF-8.
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(request.body.data(), request.body.size());
-  if (doc.HasParseError()) {
-    call.error = InvalidRequest(std::string("We could not parse the JSON body of your request: ") +
-                                    rapidjson::GetParseError_En(doc.GetParseError()) +
-                                    " (at offset " + std::to_string(doc.GetErrorOffset()) + ").",
-                                "");
+  if (const std::string parse_error = ParseRequestJson(request.body, &doc); !parse_error.empty()) {
+    call.error = InvalidRequest(
+        "We could not parse the JSON body of your request: " + parse_error + ".", "");
     return call;
   }
   if (!doc.IsObject()) {
@@ -115,19 +117,21 @@ DecodedCall OpenAiProtocol::Decode(const HttpRequest& request) const {
     return call;
   }
 
-  const auto model = doc.FindMember("model");
-  if (model == doc.MemberEnd() || model->value.IsNull()) {
-    call.error = InvalidRequest("Missing required parameter: 'model'.", "model");
-    return call;
-  }
-  if (!model->value.IsString()) {
-    call.error = InvalidType("model", "a string");
-    return call;
-  }
-  call.model.assign(model->value.GetString(), model->value.GetStringLength());
   if (call.model.empty()) {
-    call.error = InvalidRequest("Invalid 'model': empty string.", "model");
-    return call;
+    const auto model = doc.FindMember("model");
+    if (model == doc.MemberEnd() || model->value.IsNull()) {
+      call.error = InvalidRequest("Missing required parameter: 'model'.", "model");
+      return call;
+    }
+    if (!model->value.IsString()) {
+      call.error = InvalidType("model", "a string");
+      return call;
+    }
+    call.model.assign(model->value.GetString(), model->value.GetStringLength());
+    if (call.model.empty()) {
+      call.error = InvalidRequest("Invalid 'model': empty string.", "model");
+      return call;
+    }
   }
 
   const auto messages = doc.FindMember("messages");
@@ -159,25 +163,32 @@ DecodedCall OpenAiProtocol::Decode(const HttpRequest& request) const {
     }
   }
 
-  const auto stream = doc.FindMember("stream");
-  if (stream != doc.MemberEnd() && !stream->value.IsNull()) {
-    if (!stream->value.IsBool()) {
-      call.error = InvalidType("stream", "a boolean");
+  if (ReadBool(doc, "stream", &call.options.stream) == Field::kWrongType) {
+    call.error = InvalidType("stream", "a boolean");
+    return call;
+  }
+  if (const rapidjson::Value* options = FindNonNull(doc, "stream_options")) {
+    if (!options->IsObject()) {
+      call.error = InvalidType("stream_options", "an object");
       return call;
     }
-    call.options.stream = stream->value.GetBool();
-  }
-  const auto logprobs = doc.FindMember("logprobs");
-  if (logprobs != doc.MemberEnd() && !logprobs->value.IsNull()) {
-    if (!logprobs->value.IsBool()) {
-      call.error = InvalidType("logprobs", "a boolean");
+    if (!call.options.stream) {
+      call.error =
+          InvalidRequest("The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                         "stream_options");
       return call;
     }
-    call.options.logprobs = logprobs->value.GetBool();
+    if (ReadBool(*options, "include_usage", &call.options.include_usage) == Field::kWrongType) {
+      call.error = InvalidType("stream_options.include_usage", "a boolean");
+      return call;
+    }
   }
-  const auto top = doc.FindMember("top_logprobs");
-  if (top != doc.MemberEnd() && !top->value.IsNull()) {
-    if (!top->value.IsInt() || top->value.GetInt() < 0 || top->value.GetInt() > kMaxTopLogprobs) {
+  if (ReadBool(doc, "logprobs", &call.options.logprobs) == Field::kWrongType) {
+    call.error = InvalidType("logprobs", "a boolean");
+    return call;
+  }
+  if (const rapidjson::Value* top = FindNonNull(doc, "top_logprobs")) {
+    if (!top->IsInt() || top->GetInt() < 0 || top->GetInt() > kMaxTopLogprobs) {
       call.error = InvalidRequest("Invalid 'top_logprobs': expected an integer between 0 and " +
                                       std::to_string(kMaxTopLogprobs) + ".",
                                   "top_logprobs");
@@ -189,19 +200,42 @@ DecodedCall OpenAiProtocol::Decode(const HttpRequest& request) const {
           "top_logprobs");
       return call;
     }
-    call.options.top_logprobs = top->value.GetInt();
-  }
-
-  if (call.options.stream) {
-    call.error = InvalidRequest("streaming is not supported by this fake yet", "stream");
+    call.options.top_logprobs = top->GetInt();
   }
   return call;
+}
+
+std::string_view OpenAiProtocol::ContentType(const CallOptions& options) const {
+  return options.stream ? "text/event-stream; charset=utf-8" : "application/json";
+}
+
+void AppendOpenAiUsage(const ModelScript& script, std::string* out) {
+  out->append(R"({"prompt_tokens":)");
+  out->append(std::to_string(script.prompt_tokens));
+  out->append(R"(,"completion_tokens":)");
+  out->append(std::to_string(script.completion_tokens));
+  out->append(R"(,"total_tokens":)");
+  out->append(std::to_string(script.prompt_tokens + script.completion_tokens));
+  out->append(R"(,"prompt_tokens_details":{"cached_tokens":)");
+  out->append(std::to_string(script.cached_tokens));
+  out->append(R"(,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":)");
+  out->append(std::to_string(script.reasoning_tokens));
+  out->append(
+      R"(,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}})");
+}
+
+void AppendOpenAiToolCallId(std::uint64_t seq, std::size_t index, std::string* out) {
+  out->append("\"call_");
+  out->append(std::to_string(seq));
+  out->push_back('_');
+  out->append(std::to_string(index));
+  out->push_back('"');
 }
 
 std::string OpenAiProtocol::RenderCompletion(const Completion& completion) const {
   const ModelScript& script = *completion.script;
   std::string out;
-  out.reserve(640 + completion.text.size() * (completion.options.logprobs ? 8 : 1) +
+  out.reserve(720 + completion.text.size() * (completion.options.logprobs ? 8 : 1) +
               completion.model.size());
   out.append(R"({"id":"chatcmpl-)");
   out.append(std::to_string(completion.seq));
@@ -210,8 +244,27 @@ std::string OpenAiProtocol::RenderCompletion(const Completion& completion) const
   out.append(R"(,"model":)");
   AppendJsonString(completion.model, &out);
   out.append(R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)");
-  AppendJsonString(completion.text, &out);
-  out.append(R"(,"refusal":null},"logprobs":)");
+  if (completion.text.empty() && !script.tool_calls.empty()) {
+    out.append("null");  // As OpenAI answers a pure tool call.
+  } else {
+    AppendJsonString(completion.text, &out);
+  }
+  out.append(R"(,"refusal":null,"annotations":[])");
+  if (!script.tool_calls.empty()) {
+    out.append(R"(,"tool_calls":[)");
+    for (std::size_t i = 0; i < script.tool_calls.size(); ++i) {
+      if (i != 0) out.push_back(',');
+      out.append(R"({"id":)");
+      AppendOpenAiToolCallId(completion.seq, i, &out);
+      out.append(R"(,"type":"function","function":{"name":)");
+      AppendJsonString(script.tool_calls[i].name, &out);
+      out.append(R"(,"arguments":)");
+      AppendJsonString(script.tool_calls[i].arguments, &out);
+      out.append("}}");
+    }
+    out.push_back(']');
+  }
+  out.append(R"(},"logprobs":)");
   if (completion.options.logprobs) {
     AppendLogprobs(completion.text, completion.options.top_logprobs, &out);
   } else {
@@ -219,18 +272,9 @@ std::string OpenAiProtocol::RenderCompletion(const Completion& completion) const
   }
   out.append(R"(,"finish_reason":)");
   AppendJsonString(script.finish_reason, &out);
-  out.append(R"(}],"usage":{"prompt_tokens":)");
-  out.append(std::to_string(script.prompt_tokens));
-  out.append(R"(,"completion_tokens":)");
-  out.append(std::to_string(script.completion_tokens));
-  out.append(R"(,"total_tokens":)");
-  out.append(std::to_string(script.prompt_tokens + script.completion_tokens));
-  out.append(R"(,"prompt_tokens_details":{"cached_tokens":)");
-  out.append(std::to_string(script.cached_tokens));
-  out.append(R"(,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":)");
-  out.append(std::to_string(script.reasoning_tokens));
-  out.append(R"(,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},)"
-             R"("system_fingerprint":"fp_prsm_fake","service_tier":"default"})");
+  out.append(R"(}],"usage":)");
+  AppendOpenAiUsage(script, &out);
+  out.append(R"(,"system_fingerprint":"fp_prsm_fake","service_tier":"default"})");
   return out;
 }
 

@@ -3,6 +3,10 @@
 #include <ctime>
 #include <utility>
 
+#include "anthropic_protocol.h"
+#include "azure_protocol.h"
+#include "gemini_protocol.h"
+#include "ollama_protocol.h"
 #include "openai_protocol.h"
 #include "scripted_response.h"
 
@@ -11,6 +15,10 @@ namespace prsm::testing::fake {
 ProviderHandler::ProviderHandler(ProviderState* state) : state_(state) {
   // New vendors are registered here, one line each.
   protocols_.push_back(std::make_unique<OpenAiProtocol>());
+  protocols_.push_back(std::make_unique<AzureOpenAiProtocol>());
+  protocols_.push_back(std::make_unique<AnthropicProtocol>());
+  protocols_.push_back(std::make_unique<GeminiProtocol>());
+  protocols_.push_back(std::make_unique<OllamaProtocol>());
 }
 
 const Protocol* ProviderHandler::FindProtocol(std::string_view path) const {
@@ -20,7 +28,8 @@ const Protocol* ProviderHandler::FindProtocol(std::string_view path) const {
   return nullptr;
 }
 
-std::shared_ptr<const ModelScript> ProviderHandler::Admit(const std::string& model,
+std::shared_ptr<const ModelScript> ProviderHandler::Admit(const Protocol* protocol,
+                                                          const std::string& model,
                                                           HttpRequest* request) {
   RecordedRequest record;
   if (state_->recording()) {
@@ -29,6 +38,7 @@ std::shared_ptr<const ModelScript> ProviderHandler::Admit(const std::string& mod
     record.headers = std::move(request->headers);
     record.body = std::move(request->body);
     record.model = model;
+    if (protocol != nullptr) record.protocol = std::string(protocol->name());
   }
   return state_->Admit(model, std::move(record));
 }
@@ -39,7 +49,8 @@ HttpResponse ProviderHandler::Handle(HttpRequest request) {
     ApiError error;
     error.status = 404;
     error.message = "Invalid URL (" + request.method + " " + request.path + ")";
-    Admit("", &request);
+    error.seq = request.seq;
+    Admit(nullptr, "", &request);
     return RenderApiError(*protocols_.front(), error);
   }
   if (request.method != protocol->method()) {
@@ -47,16 +58,20 @@ HttpResponse ProviderHandler::Handle(HttpRequest request) {
     error.status = 405;
     error.message = "Method " + request.method + " not allowed for " + request.path + "; use " +
                     std::string(protocol->method()) + ".";
-    Admit("", &request);
+    error.seq = request.seq;
+    Admit(protocol, "", &request);
     HttpResponse response = RenderApiError(*protocol, error);
     response.headers.emplace_back("Allow", std::string(protocol->method()));
     return response;
   }
 
-  const DecodedCall call = protocol->Decode(request);
+  DecodedCall call = protocol->Decode(request);
   const std::uint64_t seq = request.seq;
-  const std::shared_ptr<const ModelScript> script = Admit(call.model, &request);
-  if (call.error) return RenderApiError(*protocol, *call.error);
+  const std::shared_ptr<const ModelScript> script = Admit(protocol, call.model, &request);
+  if (call.error) {
+    call.error->seq = seq;
+    return RenderApiError(*protocol, *call.error);
+  }
   return RenderScripted(*protocol, *script, call, seq,
                         static_cast<std::int64_t>(std::time(nullptr)));
 }

@@ -28,8 +28,9 @@ class ProviderHandler final : public HttpHandler {
  private:
   const Protocol* FindProtocol(std::string_view path) const;
   /// Counts the request for `model` and returns its script (moves the request's contents into
-  /// the recording).
-  std::shared_ptr<const ModelScript> Admit(const std::string& model, HttpRequest* request);
+  /// the recording, with the name of `protocol`, if any).
+  std::shared_ptr<const ModelScript> Admit(const Protocol* protocol, const std::string& model,
+                                           HttpRequest* request);
 
   ProviderState* const state_;
   /// The first protocol also formats errors for paths no protocol serves.

@@ -7,11 +7,15 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "fake_provider_server.h"
 
@@ -74,9 +78,23 @@ class ScriptParser {
 
   bool ParseField(const std::string& key, const Value& v, const std::string& path, ModelScript* s) {
     if (key == "latency_ms") {
-      std::uint64_t ms = 0;
-      if (!Unsigned(v, path, kMaxLatencyMs, &ms)) return false;
-      s->latency = std::chrono::milliseconds(ms);
+      return Milliseconds(v, path, &s->latency);
+    } else if (key == "chunk_latency_ms") {
+      return Milliseconds(v, path, &s->chunk_latency);
+    } else if (key == "stall_before_first_token_ms") {
+      return Milliseconds(v, path, &s->stall_before_first_token);
+    } else if (key == "stall_after_first_token_ms") {
+      return Milliseconds(v, path, &s->stall_after_first_token);
+    } else if (key == "chunks") {
+      std::uint64_t chunks = 0;
+      if (!Unsigned(v, path, std::numeric_limits<std::uint32_t>::max(), &chunks)) return false;
+      s->chunks = static_cast<std::size_t>(chunks);
+    } else if (key == "reset_after_chunks") {
+      return OptionalCount(v, path, &s->reset_after_chunks);
+    } else if (key == "truncate_after_chunks") {
+      return OptionalCount(v, path, &s->truncate_after_chunks);
+    } else if (key == "tool_calls") {
+      return ToolCalls(v, path, &s->tool_calls);
     } else if (key == "status") {
       if (!v.IsInt() || v.GetInt() < 200 || v.GetInt() > 599) {
         return Fail(path, "expected an integer HTTP status from 200 to 599");
@@ -129,6 +147,74 @@ class ScriptParser {
     }
     *out = v.GetUint64();
     return true;
+  }
+
+  bool Milliseconds(const Value& v, const std::string& path, std::chrono::milliseconds* out) {
+    std::uint64_t ms = 0;
+    if (!Unsigned(v, path, kMaxLatencyMs, &ms)) return false;
+    *out = std::chrono::milliseconds(ms);
+    return true;
+  }
+
+  // A non-negative count, or null for "never".
+  bool OptionalCount(const Value& v, const std::string& path, std::optional<std::size_t>* out) {
+    if (v.IsNull()) {
+      out->reset();
+      return true;
+    }
+    if (!v.IsUint64() || v.GetUint64() > std::numeric_limits<std::uint32_t>::max()) {
+      return Fail(path, "expected a non-negative integer or null");
+    }
+    *out = static_cast<std::size_t>(v.GetUint64());
+    return true;
+  }
+
+  bool ToolCalls(const Value& v, const std::string& path, std::vector<ScriptedToolCall>* out) {
+    if (!v.IsArray()) return Fail(path, "expected an array");
+    std::vector<ScriptedToolCall> calls;
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      const std::string call_path = path + "[" + std::to_string(i) + "]";
+      const Value& item = v[i];
+      if (!item.IsObject()) return Fail(call_path, "expected an object");
+      ScriptedToolCall call;
+      for (const auto& member : item.GetObject()) {
+        const std::string key = Key(member.name);
+        std::string field_path = call_path;
+        field_path.append(".").append(key);
+        if (key == "name") {
+          if (!String(member.value, field_path, &call.name)) return false;
+          if (call.name.empty()) return Fail(field_path, "expected a non-empty string");
+        } else if (key == "arguments") {
+          if (!Arguments(member.value, field_path, &call.arguments)) return false;
+        } else {
+          return Fail(field_path, R"(unknown key (expected "name" or "arguments"))");
+        }
+      }
+      if (call.name.empty()) return Fail(call_path + ".name", "required");
+      calls.push_back(std::move(call));
+    }
+    *out = std::move(calls);
+    return true;
+  }
+
+  // Arguments as a JSON object (written back as compact text) or as a string of object text.
+  bool Arguments(const Value& v, const std::string& path, std::string* out) {
+    if (v.IsObject()) {
+      rapidjson::StringBuffer buffer;
+      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+      v.Accept(writer);
+      out->assign(buffer.GetString(), buffer.GetSize());
+      return true;
+    }
+    if (v.IsString()) {
+      rapidjson::Document doc;
+      doc.Parse(v.GetString(), v.GetStringLength());
+      if (!doc.HasParseError() && doc.IsObject()) {
+        out->assign(v.GetString(), v.GetStringLength());
+        return true;
+      }
+    }
+    return Fail(path, "expected a JSON object or a string holding one");
   }
 
   bool Tokens(const Value& v, const std::string& path, std::int64_t* out) {

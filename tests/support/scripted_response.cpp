@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "json_text.h"
+#include "text_pieces.h"
 
 namespace prsm::testing::fake {
 namespace {
@@ -59,16 +60,29 @@ class PaddingBody final : public BodySource {
   char fill_ = ' ';
 };
 
-// The status and body kNormal would send: a completion, or an error body for status >= 400.
+ApiError ScriptedError(const ModelScript& script, const DecodedCall& call, int status,
+                       std::uint64_t seq) {
+  ApiError error;
+  error.status = status;
+  error.type = script.error_type;
+  error.message = ReplaceAll(script.error_message, kModelPlaceholder, call.model);
+  error.code = script.error_code;
+  error.seq = seq;
+  return error;
+}
+
+// Errors are never streamed (vendors answer them before any stream starts), nor are the
+// broken-body modes: they break the plain response.
+bool Streams(const ModelScript& script, const DecodedCall& call) {
+  return call.options.stream && script.body == BodyMode::kNormal && script.status < 400;
+}
+
+// The status and body kNormal would send unstreamed: a completion, or an error body for
+// status >= 400.
 void FillNormal(const Protocol& protocol, const ModelScript& script, const DecodedCall& call,
                 std::uint64_t seq, std::int64_t created, HttpResponse* response) {
   if (script.status >= 400) {
-    ApiError error;
-    error.status = script.status;
-    error.type = script.error_type;
-    error.message = ReplaceAll(script.error_message, kModelPlaceholder, call.model);
-    error.code = script.error_code;
-    response->body = protocol.RenderError(error);
+    response->body = protocol.RenderError(ScriptedError(script, call, script.status, seq));
     return;
   }
   const std::string text = ReplaceAll(script.text, kModelPlaceholder, call.model);
@@ -82,6 +96,53 @@ void FillNormal(const Protocol& protocol, const ModelScript& script, const Decod
   response->body = protocol.RenderCompletion(completion);
 }
 
+// The wait before send `k` of a stream: sends 0..n-1 are the content chunks, send n the
+// epilogue (or the reset/truncation that replaces it). See the timeline in
+// fake_provider_server.h.
+std::chrono::milliseconds DelayBefore(const ModelScript& script, std::size_t k) {
+  if (k == 0) return script.stall_before_first_token;
+  return script.chunk_latency +
+         (k == 1 ? script.stall_after_first_token : std::chrono::milliseconds{0});
+}
+
+void FillStreamed(const Protocol& protocol, const ModelScript& script, const DecodedCall& call,
+                  std::uint64_t seq, std::int64_t created, HttpResponse* response) {
+  const std::string text = ReplaceAll(script.text, kModelPlaceholder, call.model);
+  Completion completion;
+  completion.seq = seq;
+  completion.created = created;
+  completion.model = call.model;
+  completion.text = text;
+  completion.script = &script;
+  completion.options = call.options;
+  RenderedStream rendered = protocol.RenderStream(completion, SplitText(text, script.chunks));
+
+  // Where the stream is cut, and how: the smaller count wins, a reset on a tie.
+  std::optional<std::size_t> cut;
+  TimedBody body;
+  if (script.reset_after_chunks) {
+    cut = script.reset_after_chunks;
+    body.ending = TimedBody::Ending::kReset;
+  }
+  if (script.truncate_after_chunks && (!cut || *script.truncate_after_chunks < *cut)) {
+    cut = script.truncate_after_chunks;
+    body.ending = TimedBody::Ending::kClose;
+  }
+  const std::size_t n = rendered.chunks.size();
+  const std::size_t sent = cut ? std::min(*cut, n) : n;
+  body.pieces.reserve(sent + 2);
+  body.pieces.push_back({std::chrono::milliseconds{0}, std::move(rendered.preamble)});
+  for (std::size_t k = 0; k < sent; ++k) {
+    body.pieces.push_back({DelayBefore(script, k), std::move(rendered.chunks[k])});
+  }
+  if (cut) {
+    body.ending_delay = DelayBefore(script, sent);  // When the next send would have happened.
+  } else {
+    body.pieces.push_back({DelayBefore(script, n), std::move(rendered.epilogue)});
+  }
+  response->timed = std::move(body);
+}
+
 }  // namespace
 
 std::unique_ptr<BodySource> MakePaddingBody(std::uint64_t size) {
@@ -93,12 +154,22 @@ HttpResponse RenderScripted(const Protocol& protocol, const ModelScript& script,
   HttpResponse response;
   response.status = script.status;
   response.delay = std::max(script.latency, std::chrono::milliseconds::zero());
-  response.headers.emplace_back("Content-Type", script.content_type);
+  const bool streams = Streams(script, call);
+  CallOptions plain = call.options;
+  plain.stream = false;
+  response.headers.emplace_back(
+      "Content-Type", script.content_type.empty()
+                          ? std::string(protocol.ContentType(streams ? call.options : plain))
+                          : script.content_type);
   if (!script.retry_after.empty()) response.headers.emplace_back("Retry-After", script.retry_after);
 
   switch (script.body) {
     case BodyMode::kNormal:
-      FillNormal(protocol, script, call, seq, created, &response);
+      if (streams) {
+        FillStreamed(protocol, script, call, seq, created, &response);
+      } else {
+        FillNormal(protocol, script, call, seq, created, &response);
+      }
       break;
     case BodyMode::kTruncated: {
       FillNormal(protocol, script, call, seq, created, &response);
@@ -120,11 +191,8 @@ HttpResponse RenderScripted(const Protocol& protocol, const ModelScript& script,
       response.reset = true;
       break;
     case BodyMode::kError: {
-      ApiError error;
-      error.status = script.status == 200 ? 500 : script.status;
-      error.type = script.error_type;
-      error.message = ReplaceAll(script.error_message, kModelPlaceholder, call.model);
-      error.code = script.error_code;
+      const ApiError error =
+          ScriptedError(script, call, script.status == 200 ? 500 : script.status, seq);
       response.status = error.status;
       response.body = protocol.RenderError(error);
       break;

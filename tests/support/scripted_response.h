@@ -1,8 +1,9 @@
 // scripted_response.h — turns a ModelScript into an HttpResponse, in any protocol.
 //
-// Body modes, latency, status, Retry-After and Content-Type mean the same for every vendor; only
-// the body text differs, and that comes from the Protocol. Keeping this here means a new
-// protocol gets every failure mode for free.
+// Body modes, latency, status, Retry-After, Content-Type and the timing of streams (chunking,
+// stalls, resets, truncation) mean the same for every vendor; only the body text differs, and
+// that comes from the Protocol. Keeping this here means a new protocol gets every failure mode
+// for free.
 #ifndef PRSM_TESTS_SUPPORT_SCRIPTED_RESPONSE_H_
 #define PRSM_TESTS_SUPPORT_SCRIPTED_RESPONSE_H_
 
@@ -15,7 +16,8 @@
 
 namespace prsm::testing::fake {
 
-/// The response `script` prescribes for a valid call of `call.model`.
+/// The response `script` prescribes for a valid call of `call.model`: streamed (a TimedBody) when
+/// the call asked for a stream, the body mode is kNormal and the status below 400; else whole.
 /// `seq` is the response's unique number, `created` the Unix time to report.
 HttpResponse RenderScripted(const Protocol& protocol, const ModelScript& script,
                             const DecodedCall& call, std::uint64_t seq, std::int64_t created);
