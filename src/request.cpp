@@ -289,7 +289,7 @@ void Request::OnTransferDone(std::size_t index, net::TransferResult result) {
   }
   const bool ok = net::ErrorCodeForHttpStatus(result.response->status) == ErrorCode::kOk;
   OnAttemptResult(
-      index, streaming() && ok ? FinishStream(attempt) : DecodeResponse(attempt, *result.response));
+      index, streaming() && ok ? FinishStream(index) : DecodeResponse(attempt, *result.response));
 }
 
 Result<Completion> Request::DecodeResponse(const AttemptState& attempt,

@@ -133,7 +133,7 @@ class Request {
   void Deliver(std::size_t index, StreamEvent event);
   void Emit(const StreamEvent& event);
   void EmitWhole(std::size_t index, const Completion& completion);
-  Result<Completion> FinishStream(AttemptState& attempt);
+  Result<Completion> FinishStream(std::size_t index);
 
   RequestHost& host_;
   const std::uint64_t id_;

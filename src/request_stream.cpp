@@ -144,9 +144,12 @@ void Request::EmitWhole(std::size_t index, const Completion& completion) {
   emit(std::move(finish));
 }
 
-Result<Completion> Request::FinishStream(AttemptState& attempt) {
+Result<Completion> Request::FinishStream(std::size_t index) {
+  AttemptState& attempt = attempts_[index];
+  decoded_.clear();
+  Result<Completion> completion = Error(ErrorCode::kInternal, "unset");
   try {
-    return attempt.decoder->Finish();
+    completion = attempt.decoder->Finish(decoded_);
   } catch (const std::exception& e) {
     return Error(ErrorCode::kInternal, fmt::format("provider '{}' stream decoder threw: {}",
                                                    attempt.spec->provider, e.what()));
@@ -154,6 +157,12 @@ Result<Completion> Request::FinishStream(AttemptState& attempt) {
     return Error(ErrorCode::kInternal,
                  fmt::format("provider '{}' stream decoder threw", attempt.spec->provider));
   }
+  // What the end completed is delivered before the attempt's outcome, like any other bytes.
+  for (StreamEvent& event : decoded_) {
+    if (finished_ || !attempt.running) break;
+    Deliver(index, std::move(event));
+  }
+  return completion;
 }
 
 }  // namespace prsm::internal

@@ -71,10 +71,12 @@ class PRSM_EXPORT StreamDecoder {
   /// vendor's own error when the stream carries one; after an error the decoder is done.
   virtual Result<void> Feed(std::string_view bytes, std::vector<StreamEvent>& events) = 0;
 
-  /// The body has ended. Returns the whole answer assembled from the stream (text, tool calls,
-  /// finish reason, usage, model, id). Errors: kUnavailable when the stream stopped before the
-  /// vendor's end marker (a truncated stream), kDataLoss when it ends inside an event.
-  virtual Result<Completion> Finish() = 0;
+  /// The body has ended. Appends the events of anything the end completes (a last record that
+  /// had no line terminator, say) to `events`, and returns the whole answer assembled from the
+  /// stream (text, tool calls, finish reason, usage, model, id). Errors: kUnavailable when the
+  /// stream stopped before the vendor's end marker (a truncated stream), kDataLoss when it ends
+  /// inside an event.
+  virtual Result<Completion> Finish(std::vector<StreamEvent>& events) = 0;
 };
 
 /// The HTTP codec interface. See the file comment for the threading contract.

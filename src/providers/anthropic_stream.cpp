@@ -75,7 +75,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     return {};
   }
 
-  Result<Completion> Finish() override {
+  Result<Completion> Finish(std::vector<StreamEvent>& /*events*/) override {
     if (failure_) return *failure_;
     if (sse_.mid_event()) {
       return Fail(Error(ErrorCode::kDataLoss, "the message stream ended inside an event"));

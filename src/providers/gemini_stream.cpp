@@ -45,7 +45,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
     return {};
   }
 
-  Result<Completion> Finish() override {
+  Result<Completion> Finish(std::vector<StreamEvent>& /*events*/) override {
     if (closed_) return Closed();
     if (!finished_) {
       return Fail(sse_.mid_event()

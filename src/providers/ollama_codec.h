@@ -103,9 +103,8 @@ Error RefineHttpError(std::string_view body, const Error& mapped, std::string_vi
 /// kTextDelta, each tool call one kToolCallDelta carrying the whole call (Ollama sends calls
 /// whole), and the `done: true` record a kUsage and a kFinish; it completes the stream, and any
 /// record after it is kDataLoss. An `{"error": ...}` record is the vendor's error (see
-/// ParseRecord). Finish() first decodes a last record that had no newline (its events are not
-/// delivered, but it counts toward the Completion), then returns kUnavailable when no done
-/// record came. Errors carry `provider_id`.
+/// ParseRecord). Finish() first decodes a last record that had no newline (its events go to
+/// Finish's `events`), then returns kUnavailable when no done record came. Errors carry `provider_id`.
 std::unique_ptr<StreamDecoder> NewStreamDecoder(std::string provider_id, std::string secret);
 
 /// "stop" → kStop, "length" → kLength, else kUnknown (without the tool-call rule).

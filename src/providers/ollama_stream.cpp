@@ -36,13 +36,11 @@ class OllamaStreamDecoder final : public StreamDecoder {
     return {};
   }
 
-  Result<Completion> Finish() override {
+  Result<Completion> Finish(std::vector<StreamEvent>& events) override {
     if (closed_) return Closed();
-    // A last record without its newline still counts; its events have no one left to go to,
-    // but the completion includes them.
+    // A last record without its newline still counts, events and all.
     if (std::string last = splitter_.TakeRemainder(); !last.empty()) {
-      std::vector<StreamEvent> unused;
-      if (Result<void> handled = OnRecord(last, unused); !handled) {
+      if (Result<void> handled = OnRecord(last, events); !handled) {
         return Fail(handled.error());
       }
     }

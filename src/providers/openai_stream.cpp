@@ -33,7 +33,7 @@ class ChatStreamDecoder final : public StreamDecoder {
     return {};
   }
 
-  Result<Completion> Finish() override {
+  Result<Completion> Finish(std::vector<StreamEvent>& /*events*/) override {
     if (failed_) return Fail(Error(ErrorCode::kFailedPrecondition, "the stream already failed"));
     if (!done_) {
       return Fail(sse_.mid_event()

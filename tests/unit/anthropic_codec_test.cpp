@@ -958,7 +958,7 @@ TEST_CASE("Anthropic errors: the canary key never appears", "[codec][anthropic]"
     Result<void> fed = decoder->Feed(stream, events);
     REQUIRE_FALSE(fed.has_value());
     errors.push_back(fed.error());
-    Result<Completion> finished = decoder->Finish();
+    Result<Completion> finished = decoder->Finish(events);
     REQUIRE_FALSE(finished.has_value());
     errors.push_back(finished.error());
   }
@@ -1026,8 +1026,8 @@ Decoded Decode(const std::vector<std::string_view>& chunks) {
     decoded.fed = decoder->Feed(chunk, events);
     if (!decoded.fed) break;
   }
+  decoded.completion = decoder->Finish(events);
   for (const StreamEvent& event : events) decoded.events.push_back(Describe(event));
-  decoded.completion = decoder->Finish();
   return decoded;
 }
 

@@ -198,7 +198,7 @@ Decoded Decode(const std::vector<std::string_view>& pieces) {
       return decoded;
     }
   }
-  decoded.completion = decoder->Finish();
+  decoded.completion = decoder->Finish(decoded.events);
   return decoded;
 }
 
@@ -1193,7 +1193,7 @@ TEST_CASE("Gemini stream: bad data is kDataLoss naming the provider", "[codec][g
   CHECK_THAT(error.message(), Catch::StartsWith(expected));
   // After an error the decoder is done.
   CHECK(ErrorOf(decoder->Feed("data: {}\n\n", events)).code() == ErrorCode::kFailedPrecondition);
-  CHECK(ErrorOf(decoder->Finish()).code() == ErrorCode::kFailedPrecondition);
+  CHECK(ErrorOf(decoder->Finish(events)).code() == ErrorCode::kFailedPrecondition);
 }
 
 TEST_CASE("Gemini stream: a blocked prompt in a stream", "[codec][gemini]") {

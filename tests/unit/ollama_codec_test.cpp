@@ -193,7 +193,7 @@ Decoded Decode(const std::vector<std::string_view>& pieces,
       return decoded;
     }
   }
-  decoded.completion = decoder->Finish();
+  decoded.completion = decoder->Finish(decoded.events);
   return decoded;
 }
 
@@ -864,8 +864,11 @@ TEST_CASE("Ollama stream: a last record without its newline still counts", "[cod
   CHECK(decoded.completion->finish_reason == FinishReason::kStop);
   CHECK(decoded.completion->usage.output_tokens == 282);
   CHECK(decoded.completion->text == Decode({ReadGolden("stream_text.ndjson")}).completion->text);
-  // Its events had no one left to go to: only the four text deltas were delivered.
-  CHECK(decoded.events.size() == 4);
+  // Its events come out of Finish: the four text deltas, then the done record's usage and
+  // finish.
+  REQUIRE(decoded.events.size() == 6);
+  CHECK(decoded.events[4].kind == StreamEvent::Kind::kUsage);
+  CHECK(decoded.events[5].kind == StreamEvent::Kind::kFinish);
 }
 
 TEST_CASE("Ollama stream: an error record is the vendor's error, after the earlier events",
@@ -938,7 +941,7 @@ TEST_CASE("Ollama stream: bad records are kDataLoss naming the provider", "[code
   CHECK_THAT(error.message(), Catch::StartsWith(expected));
   CHECK(ErrorOf(decoder->Feed("{\"done\":true}\n", events)).code() ==
         ErrorCode::kFailedPrecondition);
-  CHECK(ErrorOf(decoder->Finish()).code() == ErrorCode::kFailedPrecondition);
+  CHECK(ErrorOf(decoder->Finish(events)).code() == ErrorCode::kFailedPrecondition);
 }
 
 TEST_CASE("Ollama stream: a truncated last record is kDataLoss at Finish", "[codec][ollama]") {
@@ -953,11 +956,11 @@ TEST_CASE("Ollama stream: Finish hands the completion out once", "[codec][ollama
   std::unique_ptr<StreamDecoder> decoder = LocalProvider()->NewStreamDecoder();
   std::vector<StreamEvent> events;
   REQUIRE(decoder->Feed("{\"message\":{\"content\":\"hi\"},\"done\":true}\n", events));
-  const Result<Completion> first = decoder->Finish();
+  const Result<Completion> first = decoder->Finish(events);
   REQUIRE(first.has_value());
   CHECK(first->text == "hi");
   CHECK(first->finish_reason == FinishReason::kUnknown);  // no done_reason given
-  CHECK(ErrorOf(decoder->Finish()).code() == ErrorCode::kFailedPrecondition);
+  CHECK(ErrorOf(decoder->Finish(events)).code() == ErrorCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ Decoded Decode(const prsm::Provider& provider, std::string_view stream,
       return out;
     }
   }
-  out.completion = decoder->Finish();
+  out.completion = decoder->Finish(out.events);
   return out;
 }
 
