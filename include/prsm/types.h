@@ -36,6 +36,10 @@ struct ToolCall {
   std::string id;
   std::string name;
   std::string arguments_json;
+  /// Opaque vendor state that must travel back with the call when the conversation continues
+  /// (Gemini's `thoughtSignature`, without which Gemini 3 refuses the next turn). Empty for
+  /// most vendors; keep it as received.
+  std::string signature;
 };
 
 /// One message of a conversation.

@@ -198,6 +198,10 @@ Result<void> WriteFunctionCall(BodyWriter& out, const ToolCall& call, std::size_
     if (!out.String(call.id)) return NotUtf8(field("id"));
   }
   out.writer().EndObject();
+  if (!call.signature.empty()) {  // Gemini 3 refuses a continued turn without it
+    out.Key("thoughtSignature");
+    if (!out.String(call.signature)) return NotUtf8(field("signature"));
+  }
   out.writer().EndObject();
   return {};
 }

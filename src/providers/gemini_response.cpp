@@ -264,6 +264,10 @@ Result<void> ReadParts(const Value& parts, const Path& path, ResponseChunk& out)
     if (call != nullptr) {
       Result<void> read = ReadFunctionCall(*call, part_path.Member("functionCall"), out.tool_calls);
       if (!read) return read;
+      // The signature sits beside the call in its part and must go back with it.
+      PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<std::string_view> signature,
+                                   json::OptionalString(part, "thoughtSignature", part_path));
+      if (signature) Assign(out.tool_calls.back().signature, *signature);
     }
   }
   return {};

@@ -1220,4 +1220,26 @@ TEST_CASE("Gemini stream: chunks after the finish still count, usage included", 
 }
 
 }  // namespace
+TEST_CASE("Gemini: a call's thoughtSignature comes back with it and goes out again",
+          "[codec][gemini]") {
+  // Gemini 3 refuses a continued tool-calling turn whose calls lack their signatures.
+  const Completion completion = ParseBody(R"({"candidates":[{"content":{"role":"model","parts":[
+      {"functionCall":{"name":"lookup","args":{"q":"x"}},"thoughtSignature":"c2lnLTE="},
+      {"functionCall":{"name":"now"}}]},"finishReason":"STOP"}]})",
+                                          LocalProvider());
+  REQUIRE(completion.tool_calls.size() == 2);
+  CHECK(completion.tool_calls[0].signature == "c2lnLTE=");
+  CHECK(completion.tool_calls[1].signature.empty());
+
+  CompletionRequest next = UserRequest("gemini-3-pro", "look it up");
+  Message assistant = Message::Assistant("");
+  assistant.tool_calls = completion.tool_calls;
+  next.messages.push_back(assistant);
+  next.messages.push_back(Message::ToolResult(completion.tool_calls[0].id, "{\"r\":1}"));
+  next.messages.push_back(Message::ToolResult(completion.tool_calls[1].id, "{\"t\":2}"));
+  const std::string body = Body(next);
+  CHECK(body.find(R"("thoughtSignature":"c2lnLTE=")") != std::string::npos);
+  CHECK(body.find("thoughtSignature") == body.rfind("thoughtSignature"));  // only the first call
+}
+
 }  // namespace prsm
