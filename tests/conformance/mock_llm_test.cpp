@@ -3,7 +3,10 @@
 // the last message, answer 429 or 500 when the message asks for it, and 401 for a wrong key;
 // with `stream: true` it sends the echo as SSE chunks (and an error rule as an in-band error).
 // Plain calls go through ProcessAndWait(), streamed ones through Stream().
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -63,7 +66,8 @@ std::string Rules() {
 // mock-llm on 127.0.0.1 (it binds 0.0.0.0 unless HOST says otherwise), once per process.
 PeerServer* MockLlm() {
   static std::unique_ptr<PeerServer> server = [] {
-    const std::string config = LogDir() + "/mock-llm-rules.json";
+    // One file per process (ctest may run two at once), read by mock-llm at start only.
+    const std::string config = LogDir() + "/mock-llm-rules-" + std::to_string(getpid()) + ".json";
     std::ofstream(config) << Rules();
     PeerOptions options;
     options.name = "mock-llm";
@@ -71,7 +75,9 @@ PeerServer* MockLlm() {
     options.env = {"HOST=127.0.0.1", "PORT={port}"};
     options.ready_line = "server running on 127.0.0.1:{port}";
     options.ready_limit = std::chrono::seconds(30);
-    return std::make_unique<PeerServer>(std::move(options));
+    auto started = std::make_unique<PeerServer>(std::move(options));
+    std::remove(config.c_str());
+    return started;
   }();
   return server.get();
 }

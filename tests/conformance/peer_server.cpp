@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "child_process.h"
 #include "conformance_env.h"
@@ -122,7 +125,12 @@ bool PeerServer::StartOnce(std::uint16_t port, std::string* error) {
   return false;
 }
 
-PeerServer::~PeerServer() { StopGroup(pid_); }
+PeerServer::~PeerServer() {
+  if (pid_ <= 0) return;  // a failed start keeps its log, for the error message
+  StopGroup(pid_);
+  const char* keep = std::getenv("PRSM_CONFORMANCE_KEEP_LOGS");
+  if (keep == nullptr || std::string_view(keep) != "1") std::remove(log_path_.c_str());
+}
 
 std::string PeerServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 

@@ -4,7 +4,9 @@
 // close, hand it to the server: those programs take a port, not a listening socket), with its
 // output in a log file. It is ready once it has printed its own "listening" line and the port
 // accepts connections; if it exits first (another process took the port in between), it is
-// started again on a new port. It is stopped by its process group id when this object dies.
+// started again on a new port. It is stopped by its process group id when this object dies,
+// and its log (in the build tree) deleted then, unless PRSM_CONFORMANCE_KEEP_LOGS=1; the log
+// of a server that failed to start is kept and quoted in the error.
 //
 // Thread safety: none needed; create and destroy it on one thread.
 #ifndef PRSM_TESTS_CONFORMANCE_PEER_SERVER_H_

@@ -1,8 +1,10 @@
 #include "prism_harness.h"
 
 #include <poll.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -110,7 +112,8 @@ PrismHarness* PrismHarness::For(const std::string& spec, const std::vector<std::
     std::string served = SpecPath(spec);
     const char* full = std::getenv("PRSM_CONFORMANCE_FULL_SPECS");  // "1": never cut
     if (!paths.empty() && !(full != nullptr && std::string_view(full) == "1")) {
-      served = LogDir() + "/" + name + ".trimmed.json";
+      // One file per process: ctest may run two test processes at once.
+      served = LogDir() + "/" + name + "-" + std::to_string(getpid()) + ".trimmed.json";
       std::vector<std::string> argv = {"node", ConformanceDir() + "/trim_spec.mjs", SpecPath(spec),
                                        served};
       argv.insert(argv.end(), paths.begin(), paths.end());
@@ -122,6 +125,7 @@ PrismHarness* PrismHarness::For(const std::string& spec, const std::vector<std::
       std::cout << trim.output;
     }
     harness = std::make_unique<PrismHarness>(name, served);
+    if (served != SpecPath(spec)) std::remove(served.c_str());  // loaded (or failed) by now
   }
   if (!harness->server_.ok()) {
     FAIL_CHECK("Prism could not serve " << spec << ": " << harness->server_.error());

@@ -34,12 +34,20 @@ std::vector<ToolDefinition> WeatherTools() {
   return {weather, time};
 }
 
+ToolCall Call(std::string id, std::string name, std::string arguments_json) {
+  ToolCall call;  // field by field: ToolCall may grow (vendor-specific extras)
+  call.id = std::move(id);
+  call.name = std::move(name);
+  call.arguments_json = std::move(arguments_json);
+  return call;
+}
+
 // user -> assistant calls two tools -> two tool results -> (the model's turn).
 std::vector<Message> ToolConversation() {
   Message call = Message::Assistant("");
   call.tool_calls.push_back(
-      {"call_weather_1", "get_weather", R"({"city":"Paris","unit":"celsius"})"});
-  call.tool_calls.push_back({"call_time_1", "get_time", R"({"city":"Paris"})"});
+      Call("call_weather_1", "get_weather", R"({"city":"Paris","unit":"celsius"})"));
+  call.tool_calls.push_back(Call("call_time_1", "get_time", R"({"city":"Paris"})"));
   return {Message::User("What is the weather and the time in Paris?"), call,
           Message::ToolResult("call_weather_1", R"({"temperature":18,"sky":"cloudy"})"),
           Message::ToolResult("call_time_1", "14:05")};
