@@ -119,9 +119,12 @@ bool HasExited(pid_t pid) {
 int Reap(pid_t pid) {
   kill(-pid, SIGKILL);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
+  pid_t reaped = -1;
+  do {
+    reaped = waitpid(pid, &status, 0);
+  } while (reaped < 0 && errno == EINTR);
+  // -1 reads as "killed" (WIFEXITED is false): an exit nobody saw must not pass for success.
+  return reaped == pid ? status : -1;
 }
 
 void StopGroup(pid_t pid, std::chrono::milliseconds grace) {

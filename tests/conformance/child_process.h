@@ -29,7 +29,8 @@ pid_t SpawnGroup(const std::vector<std::string>& argv, const std::vector<std::st
 /// cannot be reused, so signalling its group stays safe until Reap().
 bool HasExited(pid_t pid);
 
-/// Kills what is left of the group (SIGKILL), then reaps the leader. Returns its wait status.
+/// Kills what is left of the group (SIGKILL), then reaps the leader. Returns its wait status,
+/// or -1 (not an exit) when it could not be reaped.
 int Reap(pid_t pid);
 
 /// SIGTERM to the group, SIGKILL if the leader has not exited within `grace`, then Reap().
