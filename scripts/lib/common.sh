@@ -46,8 +46,11 @@ prsm_package_installed() {
 }
 
 # Installs whatever of PRSM_APT_PACKAGES (plus node/npm when there is no node at all) is
-# missing. Runs `apt-get update` only when something is missing. Set PRSM_SKIP_DEPS=1 to skip.
+# missing, then the npm packages of the conformance tests unless called with --no-npm. Runs
+# `apt-get update` only when something is missing. Set PRSM_SKIP_DEPS=1 to skip.
 prsm_install_deps() {
+  local npm=1
+  [[ "${1:-}" == --no-npm ]] && npm=0  # --with-npm (or nothing): install them
   if [[ "${PRSM_SKIP_DEPS:-0}" == 1 ]]; then
     return 0
   fi
@@ -71,7 +74,7 @@ prsm_install_deps() {
     prsm_as_root env DEBIAN_FRONTEND=noninteractive \
       apt-get install -y -q --no-install-recommends "${missing[@]}"
   fi
-  prsm_install_npm_deps
+  if ((npm)); then prsm_install_npm_deps; fi
 }
 
 # ==== HOOK: npm packages for the conformance tests ===========================================
