@@ -92,10 +92,8 @@ Completion AssembleCompletion(AnswerParts parts);
 Result<void> ReadUsage(const json::Value& usage, const json::Path& path,
                        AnswerParts::RawUsage& out);
 
-/// `value` as compact JSON, the form a tool_use block's input takes in a ToolCall.
-std::string CompactJson(const json::Value& value);
-
-/// `text` (a JSON object) rewritten compactly, exactly as a plain response's tool input is; `text`
+/// `text` (a JSON object) rewritten compactly, exactly as a plain response's tool input is
+/// (providers::CompactJson, the form a tool_use block's input takes in a ToolCall); `text`
 /// itself when it is not a JSON object (a stream cut off inside a tool's input, say).
 std::string CompactJsonText(std::string_view text);
 

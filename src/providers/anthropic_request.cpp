@@ -17,15 +17,22 @@
 
 #include <fmt/format.h>
 
-#include "json/json.h"
 #include "json/json_read.h"
 #include "providers/anthropic_codec.h"
-#include "providers/openai_codec.h"  // SanitizeForMessage
+#include "providers/body_writer.h"
+#include "providers/error_text.h"
+#include "providers/request_checks.h"
+#include "providers/text_util.h"
 
 namespace prsm::anthropic {
 namespace {
 
-namespace rapidjson = json::rapidjson;
+using providers::BodyWriter;
+using providers::Invalid;
+using providers::NotUtf8;
+// Request fields quoted in errors are the caller's text, which could hold the key: Quoted
+// redacts it before the text is cut, so that no fragment of it survives.
+using providers::Quoted;
 
 constexpr std::size_t kMaxToolNameLength = 128;
 constexpr std::string_view kSystemSeparator = "\n\n";
@@ -38,37 +45,12 @@ constexpr std::string_view kAnyObjectSchema = R"({"type":"object"})";
 // A tool defined without parameters still needs an input_schema.
 constexpr std::string_view kNoParametersSchema = R"({"type":"object","properties":{}})";
 
-Error Invalid(std::string message) {
-  return Error(ErrorCode::kInvalidArgument, std::move(message));
-}
-
-Error NotUtf8(std::string_view field) { return Invalid(fmt::format("{}: not valid UTF-8", field)); }
-
-bool IsIdCharacter(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-';
-}
-
 // Anthropic's patterns for tool_use ids and tool_use_ids: ^[a-zA-Z0-9_-]+$.
-bool IsWireId(std::string_view id) {
-  if (id.empty()) return false;
-  for (const char c : id) {
-    if (!IsIdCharacter(c)) return false;
-  }
-  return true;
-}
+bool IsWireId(std::string_view id) { return !id.empty() && providers::IsAlnumOr(id, "_-"); }
 
 // Anthropic's pattern for tool names: ^[a-zA-Z0-9_-]{1,128}$.
 bool IsToolName(std::string_view name) {
   return name.size() <= kMaxToolNameLength && IsWireId(name);
-}
-
-// Request fields quoted in errors are the caller's text, which could hold the key: it is
-// redacted before the text is cut, so that no fragment of it survives.
-std::string Quoted(std::string_view text, std::string_view secret) {
-  std::string raw(text);
-  openai::RedactSecret(raw, secret);
-  return fmt::format("'{}'", openai::SanitizeForMessage(raw, 64));
 }
 
 std::string StructuredToolName(const ResponseFormat& format) {
@@ -99,41 +81,12 @@ Result<void> ValidateNumbers(const CompletionRequest& request) {
 }
 
 Result<void> ValidateMessages(const CompletionRequest& request, std::string_view secret) {
+  static constexpr providers::ToolCallIdRules kIds = {/*required=*/true, &IsWireId,
+                                                      "an id Anthropic accepts ([A-Za-z0-9_-]+)"};
   bool has_turn = false;
   for (std::size_t i = 0; i < request.messages.size(); ++i) {
-    const Message& message = request.messages[i];
-    has_turn = has_turn || message.role != Role::kSystem;
-    if (!message.tool_calls.empty() && message.role != Role::kAssistant) {
-      return Invalid(
-          fmt::format("messages[{}].tool_calls: only assistant messages make tool calls", i));
-    }
-    if (message.role == Role::kTool) {
-      if (message.tool_call_id.empty()) {
-        return Invalid(fmt::format(
-            "messages[{}].tool_call_id: empty (a tool message answers one tool call)", i));
-      }
-      if (!IsWireId(message.tool_call_id)) {
-        return Invalid(fmt::format(
-            "messages[{}].tool_call_id: {} is not an id Anthropic accepts ([A-Za-z0-9_-]+)", i,
-            Quoted(message.tool_call_id, secret)));
-      }
-    } else if (!message.tool_call_id.empty()) {
-      return Invalid(fmt::format("messages[{}].tool_call_id: only tool messages answer a call", i));
-    }
-    for (std::size_t j = 0; j < message.tool_calls.size(); ++j) {
-      const ToolCall& call = message.tool_calls[j];
-      if (call.id.empty()) {
-        return Invalid(fmt::format("messages[{}].tool_calls[{}].id: empty", i, j));
-      }
-      if (!IsWireId(call.id)) {
-        return Invalid(fmt::format(
-            "messages[{}].tool_calls[{}].id: {} is not an id Anthropic accepts ([A-Za-z0-9_-]+)", i,
-            j, Quoted(call.id, secret)));
-      }
-      if (call.name.empty()) {
-        return Invalid(fmt::format("messages[{}].tool_calls[{}].name: empty", i, j));
-      }
-    }
+    has_turn = has_turn || request.messages[i].role != Role::kSystem;
+    if (Result<void> ok = providers::CheckToolCallFields(request, i, kIds, secret); !ok) return ok;
   }
   if (!has_turn) {
     return Invalid("messages: no user or assistant message (Anthropic needs at least one)");
@@ -171,21 +124,7 @@ Result<void> ValidateTools(const CompletionRequest& request, std::string_view se
       return Invalid("response_format.json_schema: empty");
     }
   }
-  const ToolChoice& choice = request.tool_choice;
-  if (request.tools.empty() &&
-      (choice.mode == ToolChoice::Mode::kRequired || choice.mode == ToolChoice::Mode::kNamed)) {
-    return Invalid("tool_choice: requires tools, and the request defines none");
-  }
-  if (choice.mode == ToolChoice::Mode::kNamed) {
-    if (choice.name.empty()) return Invalid("tool_choice.name: empty");
-    bool defined = false;
-    for (const ToolDefinition& tool : request.tools) defined = defined || tool.name == choice.name;
-    if (!defined) {
-      return Invalid(fmt::format("tool_choice.name: no tool named {} is defined",
-                                 Quoted(choice.name, secret)));
-    }
-  }
-  return {};
+  return providers::CheckToolChoice(request, secret);
 }
 
 Result<void> Validate(const CompletionRequest& request, std::string_view secret) {
@@ -244,46 +183,6 @@ std::vector<Turn> GroupTurns(const std::vector<Message>& messages) {
 
 // --- writing ----------------------------------------------------------------------------------
 
-// Bytes the body will need, give or take escaping; the buffer may still grow once.
-std::size_t EstimateBodySize(const CompletionRequest& request) {
-  std::size_t size = 256 + request.model.size();
-  for (const Message& message : request.messages) {
-    size += 64 + message.content.size() + message.tool_call_id.size();
-    for (const ToolCall& call : message.tool_calls) {
-      size += 96 + call.id.size() + call.name.size() + call.arguments_json.size();
-    }
-  }
-  for (const std::string& stop : request.stop) size += 4 + stop.size();
-  for (const ToolDefinition& tool : request.tools) {
-    size += 96 + tool.name.size() + tool.description.size() + tool.parameters_json_schema.size();
-  }
-  size += 256 + request.response_format.name.size() + request.response_format.json_schema.size();
-  return size + size / 8;
-}
-
-// Owns the output buffer and the writer (the allocator is explicit: see json/json.h).
-class BodyWriter {
- public:
-  explicit BodyWriter(std::size_t capacity)
-      : buffer_(&allocator_, capacity), writer_(buffer_, &allocator_) {}
-
-  json::Writer& writer() { return writer_; }
-
-  /// Keys are prsm's own ASCII literals: they cannot fail.
-  void Key(std::string_view key) {
-    writer_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  }
-  /// False when `text` is not valid UTF-8.
-  [[nodiscard]] bool String(std::string_view text) { return json::WriteString(writer_, text); }
-
-  std::string Take() const { return std::string(buffer_.GetString(), buffer_.GetSize()); }
-
- private:
-  rapidjson::CrtAllocator allocator_;  // first: the buffer and writer point to it
-  json::StringBuffer buffer_;
-  json::Writer writer_;
-};
-
 Result<void> WriteSystem(BodyWriter& out, const std::vector<Message>& messages) {
   std::string system;
   for (std::size_t i = 0; i < messages.size(); ++i) {
@@ -296,8 +195,7 @@ Result<void> WriteSystem(BodyWriter& out, const std::vector<Message>& messages) 
     system.append(message.content);
   }
   if (system.empty()) return {};
-  out.Key("system");
-  (void)out.String(system);  // every part was checked
+  out.Member("system", system);  // every part was checked
   return {};
 }
 
@@ -308,17 +206,14 @@ Result<void> WriteBlock(BodyWriter& out, const std::vector<Message>& messages,
   out.writer().StartObject();
   switch (block.kind) {
     case BlockRef::Kind::kText:
-      out.Key("type");
-      (void)out.String("text");
+      out.Member("type", "text");
       out.Key("text");
       if (!out.String(message.content)) return NotUtf8(fmt::format("messages[{}].content", i));
       break;
     case BlockRef::Kind::kToolUse: {
       const ToolCall& call = message.tool_calls[block.call];
-      out.Key("type");
-      (void)out.String("tool_use");
-      out.Key("id");
-      (void)out.String(call.id);  // checked against [A-Za-z0-9_-]+
+      out.Member("type", "tool_use");
+      out.Member("id", call.id);  // checked against [A-Za-z0-9_-]+
       out.Key("name");
       if (!out.String(call.name)) {
         return NotUtf8(fmt::format("messages[{}].tool_calls[{}].name", i, block.call));
@@ -326,17 +221,15 @@ Result<void> WriteBlock(BodyWriter& out, const std::vector<Message>& messages,
       out.Key("input");
       const std::string_view arguments =
           call.arguments_json.empty() ? std::string_view("{}") : call.arguments_json;
-      if (Result<void> copied = json::CopyJsonObject(arguments, out.writer()); !copied) {
-        return Invalid(fmt::format("messages[{}].tool_calls[{}].arguments_json: {}", i, block.call,
-                                   copied.error().message()));
+      if (Result<void> copied = out.JsonObject(arguments, "arguments_json"); !copied) {
+        return Invalid(
+            fmt::format("messages[{}].tool_calls[{}].{}", i, block.call, copied.error().message()));
       }
       break;
     }
     case BlockRef::Kind::kToolResult:
-      out.Key("type");
-      (void)out.String("tool_result");
-      out.Key("tool_use_id");
-      (void)out.String(message.tool_call_id);  // checked against [A-Za-z0-9_-]+
+      out.Member("type", "tool_result");
+      out.Member("tool_use_id", message.tool_call_id);  // checked against [A-Za-z0-9_-]+
       if (!message.content.empty()) {
         out.Key("content");
         if (!out.String(message.content)) return NotUtf8(fmt::format("messages[{}].content", i));
@@ -358,8 +251,7 @@ Result<void> WriteMessages(BodyWriter& out, const std::vector<Message>& messages
                       turn.first_message, turn.assistant ? "an assistant" : "a user"));
     }
     out.writer().StartObject();
-    out.Key("role");
-    (void)out.String(turn.assistant ? "assistant" : "user");
+    out.Member("role", turn.assistant ? "assistant" : "user");
     out.Key("content");
     if (turn.blocks.size() == 1 && turn.blocks[0].kind == BlockRef::Kind::kText) {
       // The short form, as Anthropic's own examples write a single text.
@@ -388,9 +280,7 @@ Result<void> WriteTool(BodyWriter& out, std::string_view name, std::string_view 
     if (!out.String(description)) return NotUtf8(fmt::format("{}.description", field));
   }
   out.Key("input_schema");
-  if (Result<void> copied = json::CopyJsonObject(schema, out.writer()); !copied) {
-    return Invalid(fmt::format("{}: {}", field, copied.error().message()));
-  }
+  if (Result<void> copied = out.JsonObject(schema, field); !copied) return copied;
   out.writer().EndObject();
   return {};
 }
@@ -398,11 +288,9 @@ Result<void> WriteTool(BodyWriter& out, std::string_view name, std::string_view 
 void WriteToolChoice(BodyWriter& out, std::string_view type, std::string_view name = {}) {
   out.Key("tool_choice");
   out.writer().StartObject();
-  out.Key("type");
-  (void)out.String(type);
+  out.Member("type", type);
   if (!name.empty()) {
-    out.Key("name");
-    (void)out.String(name);  // a tool name already written, so valid UTF-8
+    out.Member("name", name);  // a tool name already written, so valid UTF-8
   }
   out.writer().EndObject();
 }
@@ -468,60 +356,34 @@ Result<void> WriteTools(BodyWriter& out, const CompletionRequest& request) {
   return {};
 }
 
-Result<std::string> Build(const CompletionRequest& request, const RequestOptions& options,
-                          std::string_view secret) {
-  if (Result<void> valid = Validate(request, secret); !valid) return std::move(valid).error();
-
-  BodyWriter out(EstimateBodySize(request));
-  out.writer().StartObject();
-  out.Key("model");
-  if (!out.String(request.model)) return NotUtf8("model");
-  out.Key("max_tokens");
-  out.writer().Int(request.max_tokens.value_or(options.default_max_tokens));
-  if (Result<void> written = WriteSystem(out, request.messages); !written) {
-    return std::move(written).error();
+Result<void> WriteBody(BodyWriter& out, const CompletionRequest& request,
+                       const RequestOptions& options) {
+  if (Result<void> written = out.StringMember("model", request.model, "model"); !written) {
+    return written;
   }
-  if (Result<void> written = WriteMessages(out, request.messages); !written) {
-    return std::move(written).error();
+  out.OptionalInt("max_tokens", request.max_tokens.value_or(options.default_max_tokens));
+  if (Result<void> written = WriteSystem(out, request.messages); !written) return written;
+  if (Result<void> written = WriteMessages(out, request.messages); !written) return written;
+  // max_tokens is written above; seed, logprobs and top_logprobs have no Messages
+  // counterpart: not sent (see anthropic.h).
+  if (Result<void> written = providers::WriteSampling(
+          out, request, {"temperature", "top_p", {}, "stop_sequences", {}});
+      !written) {
+    return written;
   }
-  if (request.temperature) {
-    out.Key("temperature");
-    out.writer().Double(*request.temperature);
-  }
-  if (request.top_p) {
-    out.Key("top_p");
-    out.writer().Double(*request.top_p);
-  }
-  if (!request.stop.empty()) {
-    out.Key("stop_sequences");
-    out.writer().StartArray();
-    for (std::size_t i = 0; i < request.stop.size(); ++i) {
-      if (!out.String(request.stop[i])) return NotUtf8(fmt::format("stop[{}]", i));
-    }
-    out.writer().EndArray();
-  }
-  // seed, logprobs and top_logprobs have no Messages counterpart: not sent (see anthropic.h).
-  if (Result<void> written = WriteTools(out, request); !written) {
-    return std::move(written).error();
-  }
-  if (request.stream) {
-    out.Key("stream");
-    out.writer().Bool(true);
-  }
-  out.writer().EndObject();
-  return out.Take();
+  if (Result<void> written = WriteTools(out, request); !written) return written;
+  if (request.stream) out.Bool("stream", true);
+  return {};
 }
 
 }  // namespace
 
 Result<std::string> BuildRequestBody(const CompletionRequest& request,
                                      const RequestOptions& options, std::string_view secret) {
-  try {
-    return Build(request, options, secret);
-  } catch (const json::AssertionFailure& failure) {
-    // Unreachable unless this file misuses the writer; see json/json.h.
-    return Error(ErrorCode::kInternal, fmt::format("building the request: {}", failure.what()));
-  }
+  // The extra 256 bytes: the structured-output tool's description.
+  return providers::BuildBody(
+      request, Validate(request, secret),
+      [&](BodyWriter& out) { return WriteBody(out, request, options); }, 256);
 }
 
 }  // namespace prsm::anthropic

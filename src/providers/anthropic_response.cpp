@@ -2,7 +2,6 @@
 // Every read is checked (json/json_read.h); anthropic_codec.h and prsm/providers/anthropic.h
 // state the mapping decisions. The assembly of a Completion from its parts lives here too, so
 // that the stream decoder ends with exactly what a plain response gives.
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -17,39 +16,21 @@
 #include "json/json.h"
 #include "json/json_read.h"
 #include "providers/anthropic_codec.h"
-#include "providers/openai_codec.h"  // SanitizeForMessage, RedactSecret
+#include "providers/error_text.h"
+#include "providers/response_util.h"
 
 namespace prsm::anthropic {
 namespace {
 
-namespace rapidjson = json::rapidjson;
 using json::Path;
 using json::Value;
 
-// Propagates the error of a Result expression, or assigns its value to `lhs`.
-#define PRSM_ANTHROPIC_CONCAT_INNER(a, b) a##b
-// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration and cannot be parenthesised.
-#define PRSM_ANTHROPIC_CONCAT(a, b) PRSM_ANTHROPIC_CONCAT_INNER(a, b)
-#define PRSM_ANTHROPIC_ASSIGN_OR_RETURN(lhs, expr) \
-  PRSM_ANTHROPIC_ASSIGN_OR_RETURN_IMPL(PRSM_ANTHROPIC_CONCAT(result_, __LINE__), lhs, expr)
-#define PRSM_ANTHROPIC_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
-  auto result = (expr);                                         \
-  if (!result) return std::move(result).error();                \
-  lhs = std::move(*result)
-// NOLINTEND(bugprone-macro-parentheses)
-
-constexpr std::size_t kMaxVendorMessageBytes = 1024;
-constexpr std::size_t kMaxExcerptBytes = 200;
-constexpr std::size_t kMaxResponseExcerptBytes = 80;
-
-void Assign(std::string& out, std::string_view text) { out.assign(text.data(), text.size()); }
+using providers::Assign;
 
 // The server's text quoted in an error: redacted before it is cut, so that no fragment of the
 // key can survive.
 std::string Quoted(std::string_view text, std::string_view secret) {
-  std::string raw(text);
-  openai::RedactSecret(raw, secret);
-  return fmt::format("'{}'", openai::SanitizeForMessage(raw, 32));
+  return providers::Quoted(text, secret, 32);
 }
 
 // --- error bodies -----------------------------------------------------------------------------
@@ -62,122 +43,81 @@ struct VendorError {
   std::string request_id;
 };
 
-std::string_view StringMember(const Value& object, std::string_view key) {
-  const Value* member = json::FindMember(object, key);
-  return member != nullptr && member->IsString() ? json::StringView(*member) : std::string_view();
-}
-
 // {"type": "error", "error": {"type": ..., "message": ...}, "request_id": ...} (ErrorResponse,
 // also the data of an `error` stream event), or {"error": "..."} from a proxy in between.
 std::optional<VendorError> ReadVendorError(const Value& root) {
   const Value* error = json::FindMember(root, "error");
   if (error == nullptr) return std::nullopt;
   VendorError vendor;
-  Assign(vendor.request_id, StringMember(root, "request_id"));
+  Assign(vendor.request_id, providers::StringMember(root, "request_id"));
   if (error->IsString()) {
     Assign(vendor.message, json::StringView(*error));
     return vendor;
   }
   if (!error->IsObject()) return std::nullopt;
-  Assign(vendor.message, StringMember(*error, "message"));
-  Assign(vendor.type, StringMember(*error, "type"));
+  Assign(vendor.message, providers::StringMember(*error, "message"));
+  Assign(vendor.type, providers::StringMember(*error, "type"));
   return vendor;
 }
 
-// "Overloaded (type=overloaded_error, request_id=req_...)". Redacts before anything is cut, so
-// no fragment of the key can survive.
-std::string Describe(VendorError error, std::string_view secret) {
-  openai::RedactSecret(error.message, secret);
-  openai::RedactSecret(error.type, secret);
-  openai::RedactSecret(error.request_id, secret);
-  std::string text = openai::SanitizeForMessage(error.message, kMaxVendorMessageBytes);
-  if (text.empty()) text = "no message";
-  const char* separator = " (";
-  const auto append = [&](std::string_view name, std::string_view value) {
-    if (value.empty()) return;
-    fmt::format_to(std::back_inserter(text), "{}{}={}", separator, name,
-                   openai::SanitizeForMessage(value, 64));
-    separator = ", ";
-  };
-  append("type", error.type);
-  append("request_id", error.request_id);
-  if (*separator == ',') text.push_back(')');
-  return text;
-}
-
-// Copies `mapped` with a new message, keeping its structured context.
-Error WithMessage(const Error& mapped, std::string message) {
-  Error refined(mapped.code(), std::move(message));
-  if (!mapped.provider().empty()) refined.WithProvider(mapped.provider());
-  if (!mapped.model().empty()) refined.WithModel(mapped.model());
-  if (const std::optional<int> status = mapped.http_status()) refined.WithHttpStatus(*status);
-  if (const auto delay = mapped.retry_after()) refined.WithRetryAfter(*delay);
-  return refined;
+// "Overloaded (type=overloaded_error, request_id=req_...)", `secret` redacted.
+std::string Describe(const VendorError& error, std::string_view secret) {
+  return providers::DescribeVendorError(
+      error.message, {{"type", error.type}, {"request_id", error.request_id}}, secret);
 }
 
 // --- the message ------------------------------------------------------------------------------
 
 Result<void> ReadContent(const Value& content, const Path& path, std::string_view secret,
                          AnswerParts& out) {
-  for (rapidjson::SizeType i = 0; i < content.Size(); ++i) {
-    const Path block_path = path.Index(i);
-    const Value& block = content[i];
-    if (!block.IsObject()) return json::TypeError(block_path, "an object", block);
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view type,
-                                    json::RequiredString(block, "type", block_path));
-    if (type == "text") {
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view text,
-                                      json::RequiredString(block, "text", block_path));
-      out.text.append(text);
-    } else if (type == "tool_use") {
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view id,
-                                      json::RequiredString(block, "id", block_path));
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view name,
-                                      json::RequiredString(block, "name", block_path));
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* input,
-                                      json::RequiredObject(block, "input", block_path));
-      if (IsStructuredOutputTool(name)) {
-        if (!out.structured_json) out.structured_json = CompactJson(*input);
-      } else {
-        ToolCall& call = out.tool_calls.emplace_back();
-        Assign(call.id, id);
-        Assign(call.name, name);
-        call.arguments_json = CompactJson(*input);
-      }
-    } else if (type == "thinking" || type == "redacted_thinking") {
-      continue;  // the model's reasoning, not its answer (prsm never asks for it)
-    } else {
-      // Server tools and the like, which prsm never enables: not an answer to this request.
-      return json::DataError(
-          block_path.Member("type"),
-          fmt::format("unsupported content block type {}", Quoted(type, secret)));
-    }
-  }
-  return {};
+  return providers::ForEachObject(
+      content, path, [&](const Value& block, const Path& block_path) -> Result<void> {
+        PRSM_ASSIGN_OR_RETURN(const std::string_view type,
+                              json::RequiredString(block, "type", block_path));
+        if (type == "text") {
+          PRSM_ASSIGN_OR_RETURN(const std::string_view text,
+                                json::RequiredString(block, "text", block_path));
+          out.text.append(text);
+        } else if (type == "tool_use") {
+          PRSM_ASSIGN_OR_RETURN(const std::string_view id,
+                                json::RequiredString(block, "id", block_path));
+          PRSM_ASSIGN_OR_RETURN(const std::string_view name,
+                                json::RequiredString(block, "name", block_path));
+          PRSM_ASSIGN_OR_RETURN(const Value* input,
+                                json::RequiredObject(block, "input", block_path));
+          if (IsStructuredOutputTool(name)) {
+            if (!out.structured_json) out.structured_json = providers::CompactJson(*input);
+          } else {
+            ToolCall& call = out.tool_calls.emplace_back();
+            Assign(call.id, id);
+            Assign(call.name, name);
+            call.arguments_json = providers::CompactJson(*input);
+          }
+        } else if (type != "thinking" && type != "redacted_thinking") {
+          // Thinking is the model's reasoning, not its answer (prsm never asks for it). Server
+          // tools and the like, which prsm never enables, are not an answer to this request.
+          return json::DataError(
+              block_path.Member("type"),
+              fmt::format("unsupported content block type {}", Quoted(type, secret)));
+        }
+        return {};
+      });
 }
 
 Result<void> ReadMessage(const Value& root, std::string_view secret, AnswerParts& out) {
   const Path root_path;
-  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* content,
-                                  json::RequiredArray(root, "content", root_path));
+  PRSM_ASSIGN_OR_RETURN(const Value* content, json::RequiredArray(root, "content", root_path));
   if (Result<void> read = ReadContent(*content, root_path.Member("content"), secret, out); !read) {
     return read;
   }
-  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> stop_reason,
-                                  json::OptionalString(root, "stop_reason", root_path));
-  Assign(out.stop_reason, stop_reason.value_or(std::string_view()));
-  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* usage,
-                                  json::OptionalObject(root, "usage", root_path));
+  PRSM_ASSIGN_OR_RETURN(out.stop_reason, providers::OptionalText(root, "stop_reason", root_path));
+  PRSM_ASSIGN_OR_RETURN(const Value* usage, json::OptionalObject(root, "usage", root_path));
   if (usage != nullptr) {
     Result<void> read = ReadUsage(*usage, root_path.Member("usage"), out.usage);
     if (!read) return read;
   }
-  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> model,
-                                  json::OptionalString(root, "model", root_path));
-  PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> id,
-                                  json::OptionalString(root, "id", root_path));
-  Assign(out.model, model.value_or(std::string_view()));
-  Assign(out.id, id.value_or(std::string_view()));
+  PRSM_ASSIGN_OR_RETURN(out.model, providers::OptionalText(root, "model", root_path));
+  PRSM_ASSIGN_OR_RETURN(out.id, providers::OptionalText(root, "id", root_path));
   return {};
 }
 
@@ -188,12 +128,8 @@ Result<Completion> Parse(std::string_view body, std::string_view secret) {
   json::PooledDocument pooled;
   json::Document& doc = pooled.doc();
   if (Result<void> parsed = json::ParseJsonInsitu(buffer, doc); !parsed) {
-    // Show how the body starts: a 200 that is not JSON is usually a proxy's or portal's page.
-    std::string raw(body);
-    openai::RedactSecret(raw, secret);
-    return Error(ErrorCode::kDataLoss,
-                 fmt::format("malformed message: {} (body starts: {})", parsed.error().message(),
-                             openai::SanitizeForMessage(raw, kMaxResponseExcerptBytes)));
+    return providers::NotJsonError(fmt::format("malformed message: {}", parsed.error().message()),
+                                   body, secret);
   }
   const Path root_path;
   if (!doc.IsObject()) {
@@ -202,7 +138,7 @@ Result<Completion> Parse(std::string_view body, std::string_view secret) {
                              json::TypeError(root_path, "an object", doc).message()));
   }
 
-  const std::string_view type = StringMember(doc, "type");
+  const std::string_view type = providers::StringMember(doc, "type");
   const Value* error = json::FindMember(doc, "error");
   if (type == "error" || (type.empty() && error != nullptr && !error->IsNull())) {
     // A vendor (or a proxy) that reports a failure with a 2xx status: believe the body.
@@ -212,9 +148,9 @@ Result<Completion> Parse(std::string_view body, std::string_view secret) {
                    "malformed message: error: expected an object or a string");
     }
     const ErrorCode code = ErrorCodeForErrorType(vendor->type);
-    std::string message = fmt::format("error object in a successful response: {}",
-                                      Describe(std::move(*vendor), secret));
-    openai::RedactSecret(message, secret);
+    std::string message =
+        fmt::format("error object in a successful response: {}", Describe(*vendor, secret));
+    providers::RedactSecret(message, secret);
     return Error(code, std::move(message));
   }
   if (const Value* type_value = json::FindMember(doc, "type");
@@ -227,15 +163,10 @@ Result<Completion> Parse(std::string_view body, std::string_view secret) {
 
   AnswerParts parts;
   if (Result<void> read = ReadMessage(doc, secret, parts); !read) {
-    return Error(read.error().code(), fmt::format("malformed message: {}", read.error().message()));
+    return providers::Malformed("message", read.error());
   }
   return AssembleCompletion(std::move(parts));
 }
-
-#undef PRSM_ANTHROPIC_ASSIGN_OR_RETURN_IMPL
-#undef PRSM_ANTHROPIC_ASSIGN_OR_RETURN
-#undef PRSM_ANTHROPIC_CONCAT
-#undef PRSM_ANTHROPIC_CONCAT_INNER
 
 }  // namespace
 
@@ -253,33 +184,18 @@ Result<void> ReadUsage(const Value& usage, const Path& path, AnswerParts::RawUsa
       {"cache_creation_input_tokens", &AnswerParts::RawUsage::cache_creation_input_tokens},
   };
   for (const Field& field : kFields) {
-    Result<std::optional<std::int64_t>> count = json::OptionalInt64(usage, field.key, path);
-    if (!count) return std::move(count).error();
-    if (!*count) continue;
-    if (**count < 0) {
-      return json::DataError(path.Member(field.key),
-                             fmt::format("negative token count {}", **count));
-    }
-    out.*field.member = **count;
+    PRSM_ASSIGN_OR_RETURN(const std::optional<std::int64_t> count,
+                          providers::ReadOptionalCount(usage, field.key, path));
+    if (count) out.*field.member = *count;
   }
   return {};
-}
-
-// Numbers are rewritten by RapidJSON (1.50 becomes 1.5); a stream's tool input goes through the
-// same function, so both give the same text.
-std::string CompactJson(const Value& value) {
-  rapidjson::CrtAllocator allocator;
-  json::StringBuffer buffer(&allocator);
-  json::Writer writer(buffer, &allocator);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 std::string CompactJsonText(std::string_view text) {
   json::PooledDocument pooled;
   json::Document& doc = pooled.doc();
   if (!json::ParseJson(text, doc) || !doc.IsObject()) return std::string(text);
-  return CompactJson(doc);
+  return providers::CompactJson(doc);
 }
 
 bool IsStructuredOutputTool(std::string_view name) noexcept {
@@ -324,12 +240,7 @@ Completion AssembleCompletion(AnswerParts parts) {
 }
 
 Result<Completion> ParseResponseBody(std::string_view body, std::string_view secret) {
-  try {
-    return Parse(body, secret);
-  } catch (const json::AssertionFailure& failure) {
-    // Unreachable unless this file reads without checking; see json/json.h.
-    return Error(ErrorCode::kInternal, fmt::format("reading the response: {}", failure.what()));
-  }
+  return providers::GuardedRead([&] { return Parse(body, secret); });
 }
 
 ErrorCode ErrorCodeForErrorType(std::string_view type) noexcept {
@@ -350,40 +261,20 @@ ErrorCode ErrorCodeForErrorType(std::string_view type) noexcept {
 
 std::optional<std::string> DescribeErrorBody(std::string_view body, std::string_view secret,
                                              std::string* type) {
-  json::PooledDocument pooled;
-  json::Document& doc = pooled.doc();
-  std::optional<VendorError> vendor;
-  try {
-    if (json::ParseJson(body, doc)) vendor = ReadVendorError(doc);
-  } catch (const json::AssertionFailure&) {
-    vendor.reset();  // unreachable (checked reads); the caller falls back to an excerpt
-  }
+  std::optional<VendorError> vendor = providers::ReadJsonLeniently(body, &ReadVendorError);
   if (!vendor) return std::nullopt;
   if (type != nullptr) *type = vendor->type;
-  std::string text = Describe(std::move(*vendor), secret);
-  openai::RedactSecret(text, secret);
+  std::string text = Describe(*vendor, secret);
+  providers::RedactSecret(text, secret);
   return text;
 }
 
 Error RefineHttpError(std::string_view body, const Error& mapped, std::string_view secret) {
-  std::string prefix = mapped.message();
-  if (prefix.empty()) {
-    prefix = mapped.http_status() ? fmt::format("HTTP {}", *mapped.http_status()) : "HTTP error";
-  }
-  openai::RedactSecret(prefix, secret);
-  if (body.empty()) return WithMessage(mapped, std::move(prefix));
-
-  std::string detail;
+  std::optional<providers::VendorDetail> detail;
   if (std::optional<std::string> described = DescribeErrorBody(body, secret, nullptr)) {
-    detail = std::move(*described);
-  } else {
-    std::string raw(body);
-    openai::RedactSecret(raw, secret);
-    detail = openai::SanitizeForMessage(raw, kMaxExcerptBytes);
+    detail = providers::VendorDetail{std::move(*described), std::nullopt, std::nullopt};
   }
-  std::string message = fmt::format("{}: {}", prefix, detail);
-  openai::RedactSecret(message, secret);
-  return WithMessage(mapped, std::move(message));
+  return providers::RefineHttpErrorWith(body, mapped, std::move(detail), secret);
 }
 
 }  // namespace prsm::anthropic

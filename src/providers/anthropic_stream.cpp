@@ -36,7 +36,9 @@
 #include "json/json.h"
 #include "json/json_read.h"
 #include "providers/anthropic_codec.h"
-#include "providers/openai_codec.h"  // SanitizeForMessage, RedactSecret
+#include "providers/error_text.h"
+#include "providers/response_util.h"
+#include "providers/stream_util.h"
 #include "stream/sse_parser.h"
 
 namespace prsm::anthropic {
@@ -45,22 +47,9 @@ namespace {
 using json::Path;
 using json::Value;
 
-// Propagates the error of a Result expression, or assigns its value to `lhs`.
-#define PRSM_ANTHROPIC_CONCAT_INNER(a, b) a##b
-// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration and cannot be parenthesised.
-#define PRSM_ANTHROPIC_CONCAT(a, b) PRSM_ANTHROPIC_CONCAT_INNER(a, b)
-#define PRSM_ANTHROPIC_ASSIGN_OR_RETURN(lhs, expr) \
-  PRSM_ANTHROPIC_ASSIGN_OR_RETURN_IMPL(PRSM_ANTHROPIC_CONCAT(result_, __LINE__), lhs, expr)
-#define PRSM_ANTHROPIC_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
-  auto result = (expr);                                         \
-  if (!result) return std::move(result).error();                \
-  lhs = std::move(*result)
-// NOLINTEND(bugprone-macro-parentheses)
-
-class AnthropicStreamDecoder final : public StreamDecoder {
+class AnthropicStreamDecoder final : public providers::DecoderBase {
  public:
-  AnthropicStreamDecoder(std::string provider, std::string secret)
-      : provider_(std::move(provider)), secret_(std::move(secret)) {}
+  using DecoderBase::DecoderBase;
 
   Result<void> Feed(std::string_view bytes, std::vector<StreamEvent>& events) override {
     if (failure_) return *failure_;
@@ -102,11 +91,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
  private:
   // The server's text quoted in an error: redacted before it is cut, so that no fragment of
   // the key can survive.
-  std::string Quoted(std::string_view text) const {
-    std::string raw(text);
-    openai::RedactSecret(raw, secret_);
-    return fmt::format("'{}'", openai::SanitizeForMessage(raw, 48));
-  }
+  std::string Quoted(std::string_view text) const { return providers::Quoted(text, secret_, 48); }
 
   struct Block {
     enum class Kind : std::uint8_t { kText, kToolUse, kStructured, kSkipped };
@@ -117,16 +102,10 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     bool open = true;
   };
 
-  Error Fail(Error error) {
+  Error Fail(const Error& error) {
     // Messages quote the server's bytes (event names, error texts): no key may be among them.
-    if (!secret_.empty() && error.message().find(secret_) != std::string::npos) {
-      std::string message = error.message();
-      openai::RedactSecret(message, secret_);
-      error = Error(error.code(), std::move(message));
-    }
-    if (error.provider().empty()) error.WithProvider(provider_);
-    failure_ = error;
-    return error;
+    failure_ = Failed(error);
+    return *failure_;
   }
 
   Result<void> HandleSafely(const stream::SseEvent& event, std::vector<StreamEvent>& out) {
@@ -200,24 +179,18 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   }
 
   void EmitUsage(std::vector<StreamEvent>& out) const {
-    StreamEvent& event = out.emplace_back();
-    event.kind = StreamEvent::Kind::kUsage;
-    event.usage = NormaliseUsage(parts_.usage);
+    providers::EmitUsage(out, NormaliseUsage(parts_.usage));
   }
 
   Result<void> OnMessageStart(const Value& root, const Path& path, std::vector<StreamEvent>& out) {
     if (started_) return json::DataError(path, "a second message_start");
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* message,
-                                    json::RequiredObject(root, "message", path));
+    PRSM_ASSIGN_OR_RETURN(const Value* message, json::RequiredObject(root, "message", path));
     const Path message_path = path.Member("message");
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> id,
-                                    json::OptionalString(*message, "id", message_path));
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> model,
-                                    json::OptionalString(*message, "model", message_path));
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* usage,
-                                    json::OptionalObject(*message, "usage", message_path));
-    parts_.id = std::string(id.value_or(std::string_view()));
-    parts_.model = std::string(model.value_or(std::string_view()));
+    // A failed decoder is never read again, so the parts may be set before the last check.
+    PRSM_ASSIGN_OR_RETURN(parts_.id, providers::OptionalText(*message, "id", message_path));
+    PRSM_ASSIGN_OR_RETURN(parts_.model, providers::OptionalText(*message, "model", message_path));
+    PRSM_ASSIGN_OR_RETURN(const Value* usage,
+                          json::OptionalObject(*message, "usage", message_path));
     started_ = true;
     if (usage != nullptr) {
       Result<void> read = ReadUsage(*usage, message_path.Member("usage"), parts_.usage);
@@ -228,37 +201,35 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   }
 
   Result<std::int64_t> ReadIndex(const Value& root, const Path& path) const {
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::int64_t index,
-                                    json::RequiredInt64(root, "index", path));
+    PRSM_ASSIGN_OR_RETURN(const std::int64_t index, json::RequiredInt64(root, "index", path));
     if (index < 0) return json::DataError(path.Member("index"), "negative");
     return index;
   }
 
   Result<void> OnBlockStart(const Value& root, const Path& path, std::vector<StreamEvent>& out) {
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::int64_t index, ReadIndex(root, path));
+    PRSM_ASSIGN_OR_RETURN(const std::int64_t index, ReadIndex(root, path));
     if (blocks_.count(index) != 0) {
       return json::DataError(path.Member("index"),
                              fmt::format("content block {} started twice", index));
     }
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* content,
-                                    json::RequiredObject(root, "content_block", path));
+    PRSM_ASSIGN_OR_RETURN(const Value* content, json::RequiredObject(root, "content_block", path));
     const Path content_path = path.Member("content_block");
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view type,
-                                    json::RequiredString(*content, "type", content_path));
+    PRSM_ASSIGN_OR_RETURN(const std::string_view type,
+                          json::RequiredString(*content, "type", content_path));
     Block block;
     if (type == "text") {
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> text,
-                                      json::OptionalString(*content, "text", content_path));
+      PRSM_ASSIGN_OR_RETURN(const std::optional<std::string_view> text,
+                            json::OptionalString(*content, "text", content_path));
       block.kind = Block::Kind::kText;
       if (text) EmitText(*text, out);
     } else if (type == "tool_use") {
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view id,
-                                      json::RequiredString(*content, "id", content_path));
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view name,
-                                      json::RequiredString(*content, "name", content_path));
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* input,
-                                      json::OptionalObject(*content, "input", content_path));
-      block.initial_input = input != nullptr ? CompactJson(*input) : std::string("{}");
+      PRSM_ASSIGN_OR_RETURN(const std::string_view id,
+                            json::RequiredString(*content, "id", content_path));
+      PRSM_ASSIGN_OR_RETURN(const std::string_view name,
+                            json::RequiredString(*content, "name", content_path));
+      PRSM_ASSIGN_OR_RETURN(const Value* input,
+                            json::OptionalObject(*content, "input", content_path));
+      block.initial_input = input != nullptr ? providers::CompactJson(*input) : std::string("{}");
       if (IsStructuredOutputTool(name)) {
         // Like a plain response, the first call of the structured-output tool is the answer.
         block.kind = has_structured_ ? Block::Kind::kSkipped : Block::Kind::kStructured;
@@ -269,11 +240,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
         ToolCall& call = parts_.tool_calls.emplace_back();
         call.id = std::string(id);
         call.name = std::string(name);
-        StreamEvent& event = out.emplace_back();
-        event.kind = StreamEvent::Kind::kToolCallDelta;
-        event.tool_call.index = block.tool_call;
-        event.tool_call.id = call.id;
-        event.tool_call.name = call.name;
+        providers::EmitToolCallDelta(out, block.tool_call, call.id, call.name, {});
       }
     } else if (type == "thinking" || type == "redacted_thinking") {
       block.kind = Block::Kind::kSkipped;  // reasoning, not the answer
@@ -288,13 +255,11 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   void EmitText(std::string_view text, std::vector<StreamEvent>& out) {
     if (text.empty()) return;  // no content, so no commit point
     parts_.text.append(text);
-    StreamEvent& event = out.emplace_back();
-    event.kind = StreamEvent::Kind::kTextDelta;
-    event.text = std::string(text);
+    providers::EmitText(out, std::string(text));
   }
 
   Result<Block*> OpenBlock(const Value& root, const Path& path) {
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::int64_t index, ReadIndex(root, path));
+    PRSM_ASSIGN_OR_RETURN(const std::int64_t index, ReadIndex(root, path));
     const auto found = blocks_.find(index);
     if (found == blocks_.end()) {
       return json::DataError(path.Member("index"),
@@ -308,24 +273,24 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   }
 
   Result<void> OnBlockDelta(const Value& root, const Path& path, std::vector<StreamEvent>& out) {
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(Block* const block, OpenBlock(root, path));
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* delta, json::RequiredObject(root, "delta", path));
+    PRSM_ASSIGN_OR_RETURN(Block* const block, OpenBlock(root, path));
+    PRSM_ASSIGN_OR_RETURN(const Value* delta, json::RequiredObject(root, "delta", path));
     const Path delta_path = path.Member("delta");
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view type,
-                                    json::RequiredString(*delta, "type", delta_path));
+    PRSM_ASSIGN_OR_RETURN(const std::string_view type,
+                          json::RequiredString(*delta, "type", delta_path));
     if (type == "text_delta") {
       if (block->kind != Block::Kind::kText) {
         return json::DataError(delta_path.Member("type"),
                                "text_delta for a block that is not text");
       }
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view text,
-                                      json::RequiredString(*delta, "text", delta_path));
+      PRSM_ASSIGN_OR_RETURN(const std::string_view text,
+                            json::RequiredString(*delta, "text", delta_path));
       EmitText(text, out);
       return {};
     }
     if (type == "input_json_delta") {
-      PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::string_view partial,
-                                      json::RequiredString(*delta, "partial_json", delta_path));
+      PRSM_ASSIGN_OR_RETURN(const std::string_view partial,
+                            json::RequiredString(*delta, "partial_json", delta_path));
       switch (block->kind) {
         case Block::Kind::kText:
           return json::DataError(delta_path.Member("type"), "input_json_delta for a text block");
@@ -333,19 +298,12 @@ class AnthropicStreamDecoder final : public StreamDecoder {
           return {};  // a second structured-output call: not the answer
         case Block::Kind::kStructured:
           block->input_json.append(partial);
-          if (!partial.empty()) {
-            StreamEvent& event = out.emplace_back();
-            event.kind = StreamEvent::Kind::kTextDelta;
-            event.text = std::string(partial);
-          }
+          if (!partial.empty()) providers::EmitText(out, std::string(partial));
           return {};
         case Block::Kind::kToolUse:
           block->input_json.append(partial);
           if (!partial.empty()) {
-            StreamEvent& event = out.emplace_back();
-            event.kind = StreamEvent::Kind::kToolCallDelta;
-            event.tool_call.index = block->tool_call;
-            event.tool_call.arguments_delta = std::string(partial);
+            providers::EmitToolCallDelta(out, block->tool_call, {}, {}, std::string(partial));
           }
           return {};
       }
@@ -358,35 +316,31 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   }
 
   Result<void> OnBlockStop(const Value& root, const Path& path) {
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(Block* const block, OpenBlock(root, path));
+    PRSM_ASSIGN_OR_RETURN(Block* const block, OpenBlock(root, path));
     block->open = false;
     return {};
   }
 
   Result<void> OnMessageDelta(const Value& root, const Path& path, std::vector<StreamEvent>& out) {
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* delta, json::RequiredObject(root, "delta", path));
+    PRSM_ASSIGN_OR_RETURN(const Value* delta, json::RequiredObject(root, "delta", path));
     const Path delta_path = path.Member("delta");
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const std::optional<std::string_view> stop_reason,
-                                    json::OptionalString(*delta, "stop_reason", delta_path));
-    PRSM_ANTHROPIC_ASSIGN_OR_RETURN(const Value* usage, json::OptionalObject(root, "usage", path));
+    PRSM_ASSIGN_OR_RETURN(const std::optional<std::string_view> stop_reason,
+                          json::OptionalString(*delta, "stop_reason", delta_path));
+    PRSM_ASSIGN_OR_RETURN(const Value* usage, json::OptionalObject(root, "usage", path));
     if (usage != nullptr) {
       Result<void> read = ReadUsage(*usage, path.Member("usage"), parts_.usage);
       if (!read) return read;
     }
     if (stop_reason) {
       parts_.stop_reason = std::string(*stop_reason);
-      StreamEvent& event = out.emplace_back();
-      event.kind = StreamEvent::Kind::kFinish;
-      event.finish_reason =
-          MapStopReason(parts_.stop_reason, has_structured_ && parts_.tool_calls.empty());
-      event.raw_finish_reason = parts_.stop_reason;
+      providers::EmitFinish(
+          out, MapStopReason(parts_.stop_reason, has_structured_ && parts_.tool_calls.empty()),
+          parts_.stop_reason);
     }
     if (usage != nullptr) EmitUsage(out);
     return {};
   }
 
-  const std::string provider_;
-  const std::string secret_;  // only to redact it from error messages; never printed
   stream::SseParser sse_;
   std::vector<stream::SseEvent> sse_events_;  // reused across Feed calls
   std::optional<Error> failure_;              // once set, every call returns it
@@ -396,11 +350,6 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   std::map<std::int64_t, Block> blocks_;      // by Anthropic's block index, in order
   AnswerParts parts_;                         // tool calls' arguments are filled by Finish
 };
-
-#undef PRSM_ANTHROPIC_ASSIGN_OR_RETURN_IMPL
-#undef PRSM_ANTHROPIC_ASSIGN_OR_RETURN
-#undef PRSM_ANTHROPIC_CONCAT
-#undef PRSM_ANTHROPIC_CONCAT_INNER
 
 }  // namespace
 

@@ -28,8 +28,9 @@ namespace prsm::gemini {
 /// The model's resource name for the URL path: "models/<model>", or `model` itself when it
 /// already starts with "models/" or "tunedModels/". Errors (kInvalidArgument): empty, or
 /// characters other than letters, digits and "-._~" in a name segment (anything else could
-/// change the URL's meaning: '?', '#', ':', '%', spaces, "..").
-Result<std::string> ModelResource(std::string_view model);
+/// change the URL's meaning: '?', '#', ':', '%', spaces, ".."); the model quoted in the message
+/// has any occurrence of `secret` (the API key) replaced by "[REDACTED]" before it is cut.
+Result<std::string> ModelResource(std::string_view model, std::string_view secret);
 
 /// Encodes `request` as a GenerateContentRequest JSON body, compact, unset optionals omitted.
 /// The model goes in the URL, not the body.
@@ -60,8 +61,9 @@ Result<std::string> ModelResource(std::string_view model);
 /// arguments that are not a JSON object; tool calls outside an assistant message; a tool call
 /// without a name; tool_call_id outside a tool message; a tool message whose function name
 /// cannot be found; a tool_choice that needs tools when there are none, or names a tool that is
-/// not defined.
-Result<std::string> BuildRequestBody(const CompletionRequest& request);
+/// not defined. Request text quoted in an error has any occurrence of `secret` (the API key)
+/// replaced by "[REDACTED]" before it is cut.
+Result<std::string> BuildRequestBody(const CompletionRequest& request, std::string_view secret);
 
 /// One GenerateContentResponse, in prsm's terms: a whole answer, or one chunk of a stream.
 struct ResponseChunk {

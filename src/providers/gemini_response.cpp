@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,8 +18,9 @@
 #include "json/json.h"
 #include "json/json_read.h"
 #include "net/error_map.h"
+#include "providers/error_text.h"
 #include "providers/gemini_codec.h"
-#include "providers/openai_codec.h"
+#include "providers/response_util.h"
 
 namespace prsm::gemini {
 namespace {
@@ -29,23 +29,7 @@ namespace rapidjson = json::rapidjson;
 using json::Path;
 using json::Value;
 
-// Propagates the error of a Result expression, or assigns its value to `lhs`.
-#define PRSM_GEMINI_CONCAT_INNER(a, b) a##b
-// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration and cannot be parenthesised.
-#define PRSM_GEMINI_CONCAT(a, b) PRSM_GEMINI_CONCAT_INNER(a, b)
-#define PRSM_GEMINI_ASSIGN_OR_RETURN(lhs, expr) \
-  PRSM_GEMINI_ASSIGN_OR_RETURN_IMPL(PRSM_GEMINI_CONCAT(result_, __LINE__), lhs, expr)
-#define PRSM_GEMINI_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
-  auto result = (expr);                                      \
-  if (!result) return std::move(result).error();             \
-  lhs = std::move(*result)
-// NOLINTEND(bugprone-macro-parentheses)
-
-constexpr std::size_t kMaxVendorMessageBytes = 1024;
-constexpr std::size_t kMaxExcerptBytes = 200;
-constexpr std::size_t kMaxResponseExcerptBytes = 80;
-
-void Assign(std::string& out, std::string_view text) { out.assign(text.data(), text.size()); }
+using providers::Assign;
 
 // --- error objects ----------------------------------------------------------------------------
 
@@ -123,49 +107,27 @@ std::optional<VendorError> ReadVendorError(const Value& root) {
 
 // "<message> (code=429, status=RESOURCE_EXHAUSTED)", the parts present; `secret` redacted
 // before anything is cut, so no fragment of it can survive.
-std::string Describe(VendorError vendor, bool with_code, std::string_view secret) {
-  openai::RedactSecret(vendor.message, secret);
-  openai::RedactSecret(vendor.status, secret);
-  std::string text = openai::SanitizeForMessage(vendor.message, kMaxVendorMessageBytes);
-  if (text.empty()) text = "no message";
-  const char* separator = " (";
-  if (with_code && vendor.code) {
-    fmt::format_to(std::back_inserter(text), "{}code={}", separator, *vendor.code);
-    separator = ", ";
-  }
-  if (!vendor.status.empty()) {
-    fmt::format_to(std::back_inserter(text), "{}status={}", separator,
-                   openai::SanitizeForMessage(vendor.status, 64));
-    separator = ", ";
-  }
-  if (*separator == ',') text.push_back(')');
-  return text;
+std::string Describe(const VendorError& vendor, bool with_code, std::string_view secret) {
+  const std::string code = with_code && vendor.code ? std::to_string(*vendor.code) : std::string();
+  return providers::DescribeVendorError(vendor.message, {{"code", code}, {"status", vendor.status}},
+                                        secret);
 }
 
 // --- the response -----------------------------------------------------------------------------
 
-// A token count: missing or null is 0, a negative count is nonsense.
-Result<std::int64_t> ReadCount(const Value& object, std::string_view key, const Path& path) {
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<std::int64_t> count,
-                               json::OptionalInt64(object, key, path));
-  if (count && *count < 0) {
-    return json::DataError(path.Member(key), fmt::format("negative token count {}", *count));
-  }
-  return count.value_or(0);
-}
-
 Result<Usage> ReadUsage(const Value& usage, const Path& path) {
   if (!usage.IsObject()) return json::TypeError(path, "an object", usage);
   Usage out;
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::int64_t prompt,
-                               ReadCount(usage, "promptTokenCount", path));
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::int64_t tool_prompt,
-                               ReadCount(usage, "toolUsePromptTokenCount", path));
-  PRSM_GEMINI_ASSIGN_OR_RETURN(out.cached_input_tokens,
-                               ReadCount(usage, "cachedContentTokenCount", path));
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::int64_t candidates,
-                               ReadCount(usage, "candidatesTokenCount", path));
-  PRSM_GEMINI_ASSIGN_OR_RETURN(out.reasoning_tokens, ReadCount(usage, "thoughtsTokenCount", path));
+  PRSM_ASSIGN_OR_RETURN(const std::int64_t prompt,
+                        providers::ReadCount(usage, "promptTokenCount", path));
+  PRSM_ASSIGN_OR_RETURN(const std::int64_t tool_prompt,
+                        providers::ReadCount(usage, "toolUsePromptTokenCount", path));
+  PRSM_ASSIGN_OR_RETURN(out.cached_input_tokens,
+                        providers::ReadCount(usage, "cachedContentTokenCount", path));
+  PRSM_ASSIGN_OR_RETURN(const std::int64_t candidates,
+                        providers::ReadCount(usage, "candidatesTokenCount", path));
+  PRSM_ASSIGN_OR_RETURN(out.reasoning_tokens,
+                        providers::ReadCount(usage, "thoughtsTokenCount", path));
   // promptTokenCount already counts the cached content; tool-use prompts (search results and
   // the like) are billed as input but counted apart.
   out.input_tokens = prompt + tool_prompt;
@@ -177,10 +139,10 @@ Result<Usage> ReadUsage(const Value& usage, const Path& path) {
 Result<void> ReadLogprobCandidate(const Value& candidate, const Path& path, std::string& token,
                                   double& logprob) {
   if (!candidate.IsObject()) return json::TypeError(path, "an object", candidate);
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<std::string_view> text,
-                               json::OptionalString(candidate, "token", path));
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<double> value,
-                               json::OptionalDouble(candidate, "logProbability", path));
+  PRSM_ASSIGN_OR_RETURN(const std::optional<std::string_view> text,
+                        json::OptionalString(candidate, "token", path));
+  PRSM_ASSIGN_OR_RETURN(const std::optional<double> value,
+                        json::OptionalDouble(candidate, "logProbability", path));
   Assign(token, text.value_or(std::string_view()));
   logprob = value.value_or(0.0);
   return {};
@@ -188,10 +150,8 @@ Result<void> ReadLogprobCandidate(const Value& candidate, const Path& path, std:
 
 Result<void> ReadLogprobs(const Value& result, const Path& path, std::vector<TokenLogprob>& out) {
   if (!result.IsObject()) return json::TypeError(path, "an object", result);
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* chosen,
-                               json::OptionalArray(result, "chosenCandidates", path));
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* top,
-                               json::OptionalArray(result, "topCandidates", path));
+  PRSM_ASSIGN_OR_RETURN(const Value* chosen, json::OptionalArray(result, "chosenCandidates", path));
+  PRSM_ASSIGN_OR_RETURN(const Value* top, json::OptionalArray(result, "topCandidates", path));
   if (chosen == nullptr) return {};
   const Path chosen_path = path.Member("chosenCandidates");
   const Path top_path = path.Member("topCandidates");
@@ -207,8 +167,8 @@ Result<void> ReadLogprobs(const Value& result, const Path& path, std::vector<Tok
     const Path step_path = top_path.Index(i);
     const Value& step = (*top)[i];
     if (!step.IsObject()) return json::TypeError(step_path, "an object", step);
-    PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* alternatives,
-                                 json::OptionalArray(step, "candidates", step_path));
+    PRSM_ASSIGN_OR_RETURN(const Value* alternatives,
+                          json::OptionalArray(step, "candidates", step_path));
     if (alternatives == nullptr) continue;
     const Path alternatives_path = step_path.Member("candidates");
     entry.top.reserve(alternatives->Size());
@@ -224,188 +184,119 @@ Result<void> ReadLogprobs(const Value& result, const Path& path, std::vector<Tok
   return {};
 }
 
-// `value` written as compact JSON.
-std::string Compact(const Value& value) {
-  rapidjson::CrtAllocator allocator;
-  json::StringBuffer buffer(&allocator, 256);
-  json::Writer writer(buffer, &allocator);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
 Result<void> ReadFunctionCall(const Value& call, const Path& path, std::vector<ToolCall>& out) {
   if (!call.IsObject()) return json::TypeError(path, "an object", call);
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::string_view name,
-                               json::RequiredString(call, "name", path));
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* args, json::OptionalObject(call, "args", path));
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<std::string_view> id,
-                               json::OptionalString(call, "id", path));
+  PRSM_ASSIGN_OR_RETURN(const std::string_view name, json::RequiredString(call, "name", path));
+  PRSM_ASSIGN_OR_RETURN(const Value* args, json::OptionalObject(call, "args", path));
+  PRSM_ASSIGN_OR_RETURN(std::string id, providers::OptionalText(call, "id", path));
   ToolCall& tool_call = out.emplace_back();
-  Assign(tool_call.id, id.value_or(std::string_view()));
+  tool_call.id = std::move(id);
   Assign(tool_call.name, name);
-  tool_call.arguments_json = args != nullptr ? Compact(*args) : std::string("{}");
+  tool_call.arguments_json = args != nullptr ? providers::CompactJson(*args) : std::string("{}");
   return {};
 }
 
 Result<void> ReadParts(const Value& parts, const Path& path, ResponseChunk& out) {
-  for (rapidjson::SizeType i = 0; i < parts.Size(); ++i) {
-    const Path part_path = path.Index(i);
-    const Value& part = parts[i];
-    if (!part.IsObject()) return json::TypeError(part_path, "an object", part);
-    PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<std::string_view> text,
-                                 json::OptionalString(part, "text", part_path));
-    PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<bool> thought,
-                                 json::OptionalBool(part, "thought", part_path));
-    PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* call,
-                                 json::OptionalObject(part, "functionCall", part_path));
-    // Thoughts are the model's reasoning, not its answer (their tokens are counted as
-    // reasoning). Other parts (inline data, code execution) answer features prsm never asks for.
-    if (text && !thought.value_or(false)) out.text.append(text->data(), text->size());
-    if (call != nullptr) {
-      Result<void> read = ReadFunctionCall(*call, part_path.Member("functionCall"), out.tool_calls);
-      if (!read) return read;
-      // The signature sits beside the call in its part and must go back with it.
-      PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<std::string_view> signature,
-                                   json::OptionalString(part, "thoughtSignature", part_path));
-      if (signature) Assign(out.tool_calls.back().signature, *signature);
-    }
-  }
-  return {};
+  return providers::ForEachObject(
+      parts, path, [&](const Value& part, const Path& part_path) -> Result<void> {
+        PRSM_ASSIGN_OR_RETURN(const std::optional<std::string_view> text,
+                              json::OptionalString(part, "text", part_path));
+        PRSM_ASSIGN_OR_RETURN(const std::optional<bool> thought,
+                              json::OptionalBool(part, "thought", part_path));
+        PRSM_ASSIGN_OR_RETURN(const Value* call,
+                              json::OptionalObject(part, "functionCall", part_path));
+        // Thoughts are the model's reasoning, not its answer (their tokens are counted as
+        // reasoning). Other parts (inline data, code execution) answer features prsm never asks
+        // for.
+        if (text && !thought.value_or(false)) out.text.append(text->data(), text->size());
+        if (call != nullptr) {
+          Result<void> read =
+              ReadFunctionCall(*call, part_path.Member("functionCall"), out.tool_calls);
+          if (!read) return read;
+          // The signature sits beside the call in its part and must go back with it.
+          PRSM_ASSIGN_OR_RETURN(const std::optional<std::string_view> signature,
+                                json::OptionalString(part, "thoughtSignature", part_path));
+          if (signature) Assign(out.tool_calls.back().signature, *signature);
+        }
+        return {};
+      });
 }
 
 Result<void> ReadCandidate(const Value& candidate, const Path& path, ResponseChunk& out) {
   if (!candidate.IsObject()) return json::TypeError(path, "an object", candidate);
   out.has_candidate = true;
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* content,
-                               json::OptionalObject(candidate, "content", path));
+  PRSM_ASSIGN_OR_RETURN(const Value* content, json::OptionalObject(candidate, "content", path));
   if (content != nullptr) {  // absent when a filter stopped the answer before it began
     const Path content_path = path.Member("content");
-    PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* parts,
-                                 json::OptionalArray(*content, "parts", content_path));
+    PRSM_ASSIGN_OR_RETURN(const Value* parts, json::OptionalArray(*content, "parts", content_path));
     if (parts != nullptr) {
       if (Result<void> read = ReadParts(*parts, content_path.Member("parts"), out); !read) {
         return read;
       }
     }
   }
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<std::string_view> finish,
-                               json::OptionalString(candidate, "finishReason", path));
+  PRSM_ASSIGN_OR_RETURN(const std::optional<std::string_view> finish,
+                        json::OptionalString(candidate, "finishReason", path));
   if (finish) out.finish_reason = std::string(*finish);
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* logprobs,
-                               json::OptionalObject(candidate, "logprobsResult", path));
+  PRSM_ASSIGN_OR_RETURN(const Value* logprobs,
+                        json::OptionalObject(candidate, "logprobsResult", path));
   if (logprobs != nullptr) {
     return ReadLogprobs(*logprobs, path.Member("logprobsResult"), out.logprobs);
   }
   return {};
 }
 
-Result<ResponseChunk> ReadChunk(const Value& root) {
+Result<ResponseChunk> ReadChunk(const Value& root, std::string_view secret) {
   const Path root_path;
   if (!root.IsObject()) return json::TypeError(root_path, "an object", root);
   ResponseChunk chunk;
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* candidates,
-                               json::OptionalArray(root, "candidates", root_path));
+  PRSM_ASSIGN_OR_RETURN(const Value* candidates,
+                        json::OptionalArray(root, "candidates", root_path));
   if (candidates != nullptr && !candidates->Empty()) {
     // prsm asks for one candidate (candidateCount is never sent); any other is ignored.
     Result<void> read =
         ReadCandidate((*candidates)[0], root_path.Member("candidates").Index(0), chunk);
     if (!read) return std::move(read).error();
   } else {
-    PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* feedback,
-                                 json::OptionalObject(root, "promptFeedback", root_path));
+    PRSM_ASSIGN_OR_RETURN(const Value* feedback,
+                          json::OptionalObject(root, "promptFeedback", root_path));
     if (feedback != nullptr) {
-      PRSM_GEMINI_ASSIGN_OR_RETURN(
+      PRSM_ASSIGN_OR_RETURN(
           const std::optional<std::string_view> reason,
           json::OptionalString(*feedback, "blockReason", root_path.Member("promptFeedback")));
       if (reason && !reason->empty()) {
         return Error(ErrorCode::kInvalidArgument,
                      fmt::format("prompt blocked by Gemini (blockReason={})",
-                                 openai::SanitizeForMessage(*reason, 64)));
+                                 providers::Excerpt(*reason, secret, providers::kMaxQuotedBytes)));
       }
     }
   }
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const Value* usage,
-                               json::OptionalObject(root, "usageMetadata", root_path));
+  PRSM_ASSIGN_OR_RETURN(const Value* usage, json::OptionalObject(root, "usageMetadata", root_path));
   if (usage != nullptr) {
-    PRSM_GEMINI_ASSIGN_OR_RETURN(chunk.usage, ReadUsage(*usage, root_path.Member("usageMetadata")));
+    PRSM_ASSIGN_OR_RETURN(chunk.usage, ReadUsage(*usage, root_path.Member("usageMetadata")));
   }
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<std::string_view> model,
-                               json::OptionalString(root, "modelVersion", root_path));
-  PRSM_GEMINI_ASSIGN_OR_RETURN(const std::optional<std::string_view> id,
-                               json::OptionalString(root, "responseId", root_path));
-  Assign(chunk.model, model.value_or(std::string_view()));
-  Assign(chunk.id, id.value_or(std::string_view()));
+  PRSM_ASSIGN_OR_RETURN(chunk.model, providers::OptionalText(root, "modelVersion", root_path));
+  PRSM_ASSIGN_OR_RETURN(chunk.id, providers::OptionalText(root, "responseId", root_path));
   return chunk;
 }
 
-// What ParseChunk found wrong, for the caller's message.
-enum class Failure { kNone, kNotJson, kShape, kVendor };
-
+// `whole_body`: the body, when `buffer` holds a whole response (see ReadVendorBody).
 Result<ResponseChunk> ParseChunk(std::string& buffer, bool in_stream, std::string_view secret,
-                                 Failure& failure) {
-  const std::string_view malformed =
-      in_stream ? "malformed Gemini stream chunk" : "malformed Gemini response";
-  // `doc`'s strings point into `buffer`, which the caller keeps alive past this call.
-  json::PooledDocument pooled;
-  json::Document& doc = pooled.doc();
-  if (Result<void> parsed = json::ParseJsonInsitu(buffer, doc); !parsed) {
-    failure = Failure::kNotJson;
-    return Error(ErrorCode::kDataLoss, fmt::format("{}: {}", malformed, parsed.error().message()));
-  }
-  // A failure reported with a 2xx status (or inside a stream): believe the body.
-  if (const Value* error = doc.IsObject() ? json::FindMember(doc, "error") : nullptr;
-      error != nullptr && !error->IsNull()) {
-    std::optional<VendorError> vendor = ReadVendorError(doc);
-    if (!vendor) {
-      failure = Failure::kShape;
-      return Error(ErrorCode::kDataLoss, fmt::format("{}: error: expected an object, got {}",
-                                                     malformed, json::TypeName(*error)));
-    }
-    failure = Failure::kVendor;
-    const ErrorCode code = ErrorForStatus(vendor->code, vendor->status);
-    const std::optional<std::chrono::milliseconds> delay = vendor->retry_delay;
-    Error vendor_error(code, fmt::format("{}: {}",
-                                         in_stream ? "error event in the stream"
-                                                   : "error object in a successful response",
-                                         Describe(std::move(*vendor), /*with_code=*/true, secret)));
-    if (delay) vendor_error.WithRetryAfter(*delay);
-    return vendor_error;
-  }
-  Result<ResponseChunk> chunk = ReadChunk(doc);
-  if (!chunk) {
-    // Messages quote vendor text (a block reason, say): the key must not ride along.
-    std::string message = chunk.error().code() == ErrorCode::kDataLoss
-                              ? fmt::format("{}: {}", malformed, chunk.error().message())
-                              : chunk.error().message();
-    openai::RedactSecret(message, secret);
-    failure = chunk.error().code() == ErrorCode::kDataLoss ? Failure::kShape : Failure::kVendor;
-    return Error(chunk.error().code(), std::move(message));
-  }
-  return chunk;
-}
-
-Result<ResponseChunk> ParseChunkChecked(std::string& buffer, bool in_stream,
-                                        std::string_view secret, Failure& failure) {
-  try {
-    return ParseChunk(buffer, in_stream, secret, failure);
-  } catch (const json::AssertionFailure& assertion) {
-    // Unreachable unless this file reads without checking; see json/json.h.
-    return Error(ErrorCode::kInternal, fmt::format("reading the response: {}", assertion.what()));
-  }
-}
-
-#undef PRSM_GEMINI_ASSIGN_OR_RETURN_IMPL
-#undef PRSM_GEMINI_ASSIGN_OR_RETURN
-#undef PRSM_GEMINI_CONCAT
-#undef PRSM_GEMINI_CONCAT_INNER
-
-Error WithMessage(const Error& mapped, std::string message) {
-  Error refined(mapped.code(), std::move(message));
-  if (!mapped.provider().empty()) refined.WithProvider(mapped.provider());
-  if (!mapped.model().empty()) refined.WithModel(mapped.model());
-  if (const std::optional<int> status = mapped.http_status()) refined.WithHttpStatus(*status);
-  if (const auto delay = mapped.retry_after()) refined.WithRetryAfter(*delay);
-  return refined;
+                                 std::optional<std::string_view> whole_body) {
+  const auto vendor_error = [&](const Value& root) -> std::optional<Error> {
+    std::optional<VendorError> vendor = ReadVendorError(root);
+    if (!vendor) return std::nullopt;
+    Error error(ErrorForStatus(vendor->code, vendor->status),
+                fmt::format("{}: {}",
+                            in_stream ? "error event in the stream"
+                                      : "error object in a successful response",
+                            Describe(*vendor, /*with_code=*/true, secret)));
+    if (vendor->retry_delay) error.WithRetryAfter(*vendor->retry_delay);
+    return error;
+  };
+  return providers::ReadVendorBody(buffer, in_stream ? "Gemini stream chunk" : "Gemini response",
+                                   "an object", secret, whole_body, vendor_error,
+                                   [&](const Value& root) { return ReadChunk(root, secret); });
 }
 
 }  // namespace
@@ -449,75 +340,41 @@ ErrorCode ErrorForStatus(std::optional<int> code, std::string_view status) noexc
 
 Result<ResponseChunk> ParseResponseChunk(std::string& buffer, bool in_stream,
                                          std::string_view secret) {
-  Failure failure = Failure::kNone;
-  return ParseChunkChecked(buffer, in_stream, secret, failure);
+  return ParseChunk(buffer, in_stream, secret, std::nullopt);
 }
 
 Result<Completion> ParseResponseBody(std::string_view body, std::string_view secret) {
   std::string buffer(body);
-  Failure failure = Failure::kNone;
-  Result<ResponseChunk> chunk = ParseChunkChecked(buffer, /*in_stream=*/false, secret, failure);
-  if (!chunk) {
-    if (failure != Failure::kNotJson) return std::move(chunk).error();
-    // Show how the body starts: a 200 that is not JSON is usually a proxy's or portal's page.
-    std::string raw(body);
-    openai::RedactSecret(raw, secret);
-    return Error(ErrorCode::kDataLoss,
-                 fmt::format("{} (body starts: {})", chunk.error().message(),
-                             openai::SanitizeForMessage(raw, kMaxResponseExcerptBytes)));
-  }
-  if (!chunk->has_candidate) {
+  PRSM_ASSIGN_OR_RETURN(ResponseChunk chunk, ParseChunk(buffer, /*in_stream=*/false, secret, body));
+  if (!chunk.has_candidate) {
     return Error(ErrorCode::kDataLoss,
                  "malformed Gemini response: candidates: missing or empty, and no blockReason");
   }
-  Completion completion;
-  completion.text = std::move(chunk->text);
-  completion.tool_calls = std::move(chunk->tool_calls);
-  for (std::size_t i = 0; i < completion.tool_calls.size(); ++i) {
-    if (completion.tool_calls[i].id.empty())
-      completion.tool_calls[i].id = fmt::format("call_{}", i);
-  }
-  completion.raw_finish_reason = chunk->finish_reason.value_or(std::string());
+  Completion completion =
+      providers::WholeAnswer(std::move(chunk.text), std::move(chunk.tool_calls), chunk.usage,
+                             std::move(chunk.logprobs), std::move(chunk.model));
+  completion.id = std::move(chunk.id);
+  completion.raw_finish_reason = chunk.finish_reason.value_or(std::string());
   completion.finish_reason = MapFinishReason(completion.raw_finish_reason);
   if (!completion.tool_calls.empty() && completion.finish_reason == FinishReason::kStop) {
-    completion.finish_reason = FinishReason::kToolCalls;
+    completion.finish_reason = FinishReason::kToolCalls;  // Gemini says STOP for calls
   }
-  if (chunk->usage) completion.usage = *chunk->usage;
-  completion.logprobs = std::move(chunk->logprobs);
-  completion.model = std::move(chunk->model);
-  completion.id = std::move(chunk->id);
   return completion;
 }
 
 Error RefineHttpError(std::string_view body, const Error& mapped, std::string_view secret) {
-  std::string prefix = mapped.message();
-  if (prefix.empty()) {
-    prefix = mapped.http_status() ? fmt::format("HTTP {}", *mapped.http_status()) : "HTTP error";
-  }
-  if (body.empty()) return WithMessage(mapped, std::move(prefix));
-  std::optional<VendorError> vendor;
-  try {
-    json::Document doc;
-    if (json::ParseJson(body, doc)) vendor = ReadVendorError(doc);
-  } catch (const json::AssertionFailure&) {
-    vendor.reset();  // unreachable (checked reads); fall back to the excerpt
-  }
-  std::string detail;
-  std::optional<std::chrono::milliseconds> delay;
-  if (vendor) {
-    delay = vendor->retry_delay;
-    detail = Describe(std::move(*vendor), /*with_code=*/false, secret);
-  } else {
-    std::string raw(body);
-    openai::RedactSecret(raw, secret);
-    detail = openai::SanitizeForMessage(raw, kMaxExcerptBytes);
-  }
-  std::string message = fmt::format("{}: {}", prefix, detail);
-  openai::RedactSecret(message, secret);
-  Error refined = WithMessage(mapped, std::move(message));
-  // Gemini tells how long to wait in the body, seldom in a Retry-After header; the header wins.
-  if (delay && !refined.retry_after()) refined.WithRetryAfter(*delay);
-  return refined;
+  std::optional<providers::VendorDetail> detail =
+      providers::ReadJsonLeniently(body, [&](const Value& root) {
+        std::optional<providers::VendorDetail> read;
+        if (std::optional<VendorError> vendor = ReadVendorError(root)) {
+          // Gemini tells how long to wait in the body, seldom in a Retry-After header; the
+          // header wins.
+          read = providers::VendorDetail{Describe(*vendor, /*with_code=*/false, secret),
+                                         std::nullopt, vendor->retry_delay};
+        }
+        return read;
+      });
+  return providers::RefineHttpErrorWith(body, mapped, std::move(detail), secret);
 }
 
 }  // namespace prsm::gemini

@@ -7,7 +7,6 @@
 // setting serves both.
 #include "prsm/providers/ollama.h"
 
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,8 +15,10 @@
 
 #include <fmt/format.h>
 
+#include "providers/codec_provider.h"
+#include "providers/error_text.h"
 #include "providers/ollama_codec.h"
-#include "providers/openai_codec.h"
+#include "providers/provider_config.h"
 
 namespace prsm {
 namespace {
@@ -27,52 +28,7 @@ constexpr std::string_view kOllamaPort = "11434";
 constexpr std::string_view kOllamaCom = "ollama.com";
 constexpr std::string_view kEndpointPath = "/api/chat";
 
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
-// Spaces and, as the ollama CLI does for OLLAMA_HOST, quotes around the value.
-std::string_view Trim(std::string_view text, std::string_view junk = " \t\r\n") {
-  while (!text.empty() && junk.find(text.front()) != std::string_view::npos) text.remove_prefix(1);
-  while (!text.empty() && junk.find(text.back()) != std::string_view::npos) text.remove_suffix(1);
-  return text;
-}
-
-bool HasControlCharacter(std::string_view text) {
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) return true;
-  }
-  return false;
-}
-
-// RFC 9110 token characters, the only ones a header name may have.
-bool IsHeaderName(std::string_view name) {
-  if (name.empty()) return false;
-  for (const char c : name) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string GetEnv(const std::string& name) {
-  if (name.empty()) return {};
-  const char* value = std::getenv(name.c_str());
-  return value == nullptr ? std::string() : std::string(Trim(value));
-}
-
-Error Invalid(std::string message) {
-  return Error(ErrorCode::kInvalidArgument, std::move(message));
-}
+using providers::Invalid;
 
 bool IsPort(std::string_view port) {
   if (port.empty() || port.size() > 5) return false;
@@ -94,7 +50,7 @@ struct Endpoint {
 };
 
 Result<Endpoint> ParseHost(std::string_view text, const std::string& source) {
-  if (HasControlCharacter(text) || text.find(' ') != std::string_view::npos) {
+  if (providers::HasControlCharacter(text) || text.find(' ') != std::string_view::npos) {
     return Invalid(fmt::format("{}: the base URL contains spaces or control characters", source));
   }
   std::string scheme = "http";
@@ -102,7 +58,7 @@ Result<Endpoint> ParseHost(std::string_view text, const std::string& source) {
   std::string_view rest = text;
   if (const std::size_t separator = text.find("://"); separator != std::string_view::npos) {
     scheme.clear();
-    for (const char c : text.substr(0, separator)) scheme.push_back(AsciiLower(c));
+    for (const char c : text.substr(0, separator)) scheme.push_back(providers::AsciiLower(c));
     if (scheme != "http" && scheme != "https") {
       return Invalid(
           fmt::format("{}: the base URL must start with http:// or https:// (or be "
@@ -111,7 +67,7 @@ Result<Endpoint> ParseHost(std::string_view text, const std::string& source) {
     }
     default_port = scheme == "http" ? "80" : "443";
     rest = text.substr(separator + 3);
-  } else if (EqualsIgnoreCase(text, kOllamaCom)) {
+  } else if (providers::EqualsIgnoreCase(text, kOllamaCom)) {
     scheme = "https";
     default_port = "443";
   }
@@ -163,133 +119,55 @@ Result<Endpoint> ParseHost(std::string_view text, const std::string& source) {
   return endpoint;
 }
 
-class OllamaProvider final : public Provider {
- public:
-  OllamaProvider(std::string id, std::string url, std::vector<HttpHeader> plain_headers,
-                 std::vector<HttpHeader> stream_headers, ollama::RequestOptions options,
-                 std::string api_key)
-      : id_(std::move(id)),
-        url_(std::move(url)),
-        plain_headers_(std::move(plain_headers)),
-        stream_headers_(std::move(stream_headers)),
-        options_(std::move(options)),
-        api_key_(std::move(api_key)) {}
-
-  std::string_view id() const noexcept override { return id_; }
-
-  Result<HttpRequest> BuildRequest(const CompletionRequest& request) const override {
-    Result<std::string> body = ollama::BuildRequestBody(request, options_);
-    if (!body) return std::move(body).error().WithProvider(id_);
-    HttpRequest http;
-    http.method = "POST";
-    http.url = url_;
-    http.headers = request.stream ? stream_headers_ : plain_headers_;
-    http.body = std::move(*body);
-    return http;
-  }
-
-  Result<Completion> ParseResponse(const HttpResponse& response) const override {
-    Result<Completion> completion = ollama::ParseResponseBody(response.body, api_key_);
-    if (!completion) {
-      return std::move(completion).error().WithProvider(id_).WithHttpStatus(response.status);
-    }
-    return completion;
-  }
-
-  Error ParseError(const HttpResponse& response, Error mapped) const override {
-    if (mapped.provider().empty()) mapped.WithProvider(id_);
-    if (!mapped.http_status()) mapped.WithHttpStatus(response.status);
-    return ollama::RefineHttpError(response.body, mapped, api_key_);
-  }
-
-  std::unique_ptr<StreamDecoder> NewStreamDecoder() const override {
-    return ollama::NewStreamDecoder(id_, api_key_);
-  }
-
- private:
-  const std::string id_;
-  const std::string url_;                         // base URL + "/api/chat"
-  const std::vector<HttpHeader> plain_headers_;   // complete, the key included
-  const std::vector<HttpHeader> stream_headers_;  // the same with Accept: application/x-ndjson
-  const ollama::RequestOptions options_;
-  const std::string api_key_;  // only to redact it from error messages; never printed
-};
+constexpr providers::ResponseCodec kResponseCodec = {
+    &ollama::ParseResponseBody, &ollama::RefineHttpError, &ollama::NewStreamDecoder};
 
 }  // namespace
 
 Result<std::shared_ptr<const Provider>> MakeOllamaProvider(OllamaConfig config) {
   if (config.id.empty()) return Invalid("OllamaConfig::id: empty");
 
-  std::string base(Trim(config.base_url));
-  std::string base_source = "OllamaConfig::base_url";
-  if (base.empty()) {
-    base = std::string(Trim(GetEnv(config.base_url_env), " \t\r\n\"'"));
-    base_source = "$" + config.base_url_env;
-  }
-  if (base.empty()) {
-    base = std::string(kDefaultHostPort);
-    base_source = "the default base URL";
-  }
-  Result<Endpoint> endpoint = ParseHost(base, base_source);
+  // OLLAMA_HOST may come quoted, as the ollama CLI accepts it.
+  providers::Setting base = providers::ResolveSetting(config.base_url, "OllamaConfig::base_url",
+                                                      {config.base_url_env}, " \t\r\n\"'");
+  if (base.value.empty()) base = {std::string(kDefaultHostPort), "the default base URL"};
+  Result<Endpoint> endpoint = ParseHost(base.value, base.source);
   if (!endpoint) return std::move(endpoint).error();
-  const bool is_ollama_com = EqualsIgnoreCase(endpoint->host, kOllamaCom);
+  const bool is_ollama_com = providers::EqualsIgnoreCase(endpoint->host, kOllamaCom);
 
-  std::string api_key(Trim(config.api_key));
-  std::string key_source = "OllamaConfig::api_key";
-  if (api_key.empty()) {
-    api_key = GetEnv(config.api_key_env);
-    key_source = "$" + config.api_key_env;
+  providers::Setting api_key =
+      providers::ResolveSetting(config.api_key, "OllamaConfig::api_key", {config.api_key_env});
+  if (Result<void> checked =
+          providers::CheckApiKey(api_key, is_ollama_com ? kOllamaCom : "", "OllamaConfig::api_key",
+                                 {config.api_key_env}, config.id);
+      !checked) {
+    return checked.error();
   }
-  if (HasControlCharacter(api_key)) {
-    return Invalid(fmt::format("{}: the API key contains control characters", key_source));
-  }
-  if (api_key.empty() && is_ollama_com) {
-    return Error(ErrorCode::kUnauthenticated,
-                 config.api_key_env.empty()
-                     ? std::string("no API key for ollama.com: set OllamaConfig::api_key")
-                     : fmt::format("no API key for ollama.com: set {} (or OllamaConfig::api_key)",
-                                   config.api_key_env))
-        .WithProvider(config.id);
-  }
-  if (HasControlCharacter(config.keep_alive)) {
+  if (providers::HasControlCharacter(config.keep_alive)) {
     return Invalid("OllamaConfig::keep_alive: contains control characters");
   }
-  for (const HttpHeader& header : config.extra_headers) {
-    if (!IsHeaderName(header.name)) {
-      return Invalid(fmt::format("OllamaConfig::extra_headers: invalid header name '{}'",
-                                 openai::SanitizeForMessage(header.name, 64)));
-    }
-    if (HasControlCharacter(header.value)) {  // the value may be a secret: not echoed
-      return Invalid(
-          fmt::format("OllamaConfig::extra_headers: the value of '{}' contains control characters",
-                      header.name));
-    }
+  if (Result<void> checked =
+          providers::CheckExtraHeaders(config.extra_headers, "OllamaConfig", api_key.value);
+      !checked) {
+    return checked.error();
   }
 
   // Headers in a fixed order; an extra header replaces a default of the same name.
-  const auto make_headers = [&](std::string_view accept) {
-    std::vector<HttpHeader> headers;
-    headers.reserve(3 + config.extra_headers.size());
-    const auto add_default = [&](std::string_view name, std::string value) {
-      for (const HttpHeader& extra : config.extra_headers) {
-        if (EqualsIgnoreCase(extra.name, name)) return;
-      }
-      headers.push_back(HttpHeader{std::string(name), std::move(value)});
-    };
-    add_default("Content-Type", "application/json");
-    add_default("Accept", std::string(accept));
-    if (!api_key.empty()) add_default("Authorization", "Bearer " + api_key);
-    headers.insert(headers.end(), config.extra_headers.begin(), config.extra_headers.end());
-    return headers;
-  };
-  std::vector<HttpHeader> plain_headers = make_headers("application/json");
-  std::vector<HttpHeader> stream_headers = make_headers("application/x-ndjson");
+  std::vector<HttpHeader> auth;
+  if (!api_key.value.empty()) auth.push_back({"Authorization", "Bearer " + api_key.value});
+  providers::RequestHeaders headers =
+      providers::JsonHeaders("application/x-ndjson", auth, config.extra_headers);
 
   ollama::RequestOptions options;
-  options.keep_alive = std::string(Trim(config.keep_alive));
-  return std::shared_ptr<const Provider>(std::make_shared<const OllamaProvider>(
-      std::move(config.id), endpoint->url + std::string(kEndpointPath), std::move(plain_headers),
-      std::move(stream_headers), std::move(options), std::move(api_key)));
+  options.keep_alive = std::string(providers::Trim(config.keep_alive));
+  providers::RequestCodec codec = {
+      [url = endpoint->url + std::string(kEndpointPath)](
+          const CompletionRequest&, std::string_view) -> Result<std::string> { return url; },
+      [options = std::move(options)](const CompletionRequest& request, std::string_view secret) {
+        return ollama::BuildRequestBody(request, options, secret);
+      }};
+  return providers::MakeCodecProvider(std::move(config.id), std::move(api_key.value),
+                                      std::move(headers), std::move(codec), kResponseCodec);
 }
 
 }  // namespace prsm

@@ -53,9 +53,10 @@ struct RequestOptions {
 /// a non-finite temperature or top_p; max_tokens < 1; top_logprobs outside 0..20; text that is
 /// not valid UTF-8; a schema, tool parameters or tool call arguments that are not a JSON object;
 /// tool calls outside an assistant message; a tool call without a name; tool_call_id outside a
-/// tool message; kUnimplemented for tool_choice kRequired or kNamed.
+/// tool message; kUnimplemented for tool_choice kRequired or kNamed. Request text quoted in an
+/// error has any occurrence of `secret` (the API key) replaced by "[REDACTED]" before it is cut.
 Result<std::string> BuildRequestBody(const CompletionRequest& request,
-                                     const RequestOptions& options);
+                                     const RequestOptions& options, std::string_view secret);
 
 /// One ChatResponse or stream record, in prsm's terms.
 struct Record {
@@ -104,7 +105,8 @@ Error RefineHttpError(std::string_view body, const Error& mapped, std::string_vi
 /// whole), and the `done: true` record a kUsage and a kFinish; it completes the stream, and any
 /// record after it is kDataLoss. An `{"error": ...}` record is the vendor's error (see
 /// ParseRecord). Finish() first decodes a last record that had no newline (its events go to
-/// Finish's `events`), then returns kUnavailable when no done record came. Errors carry `provider_id`.
+/// Finish's `events`), then returns kUnavailable when no done record came. Errors carry
+/// `provider_id`.
 std::unique_ptr<StreamDecoder> NewStreamDecoder(std::string provider_id, std::string secret);
 
 /// "stop" → kStop, "length" → kLength, else kUnknown (without the tool-call rule).

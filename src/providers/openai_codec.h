@@ -10,7 +10,6 @@
 #ifndef PRSM_PROVIDERS_OPENAI_CODEC_H_
 #define PRSM_PROVIDERS_OPENAI_CODEC_H_
 
-#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,9 +34,10 @@ struct RequestOptions {
 /// valid UTF-8; a JSON schema or tool parameter schema that is not a JSON object; a message
 /// field OpenAI cannot express (tool calls outside an assistant message, a tool message without
 /// tool_call_id or with a name); a tool_choice that needs tools when there are none, or names a
-/// tool that is not defined.
+/// tool that is not defined. Request text quoted in an error has any occurrence of `secret` (the
+/// API key) replaced by "[REDACTED]" before it is cut.
 Result<std::string> BuildRequestBody(const CompletionRequest& request,
-                                     const RequestOptions& options);
+                                     const RequestOptions& options, std::string_view secret);
 
 /// Decodes a 2xx Chat Completions body.
 ///
@@ -87,14 +87,6 @@ ErrorCode ErrorCodeForErrorObject(std::string_view type, std::string_view code) 
 /// "quota exhausted" in the message, whatever the status. Any occurrence of `secret` (the API key)
 /// in the result is replaced by "[REDACTED]".
 Error RefineHttpError(std::string_view body, const Error& mapped, std::string_view secret);
-
-/// `text` made safe for an error message: at most `max_bytes` bytes (cut at a character boundary,
-/// "..." appended when cut), control characters and runs of whitespace become one space, and
-/// bytes that are not valid UTF-8 become '?'.
-std::string SanitizeForMessage(std::string_view text, std::size_t max_bytes);
-
-/// Replaces every occurrence of `secret` in `text` with "[REDACTED]". No-op for an empty secret.
-void RedactSecret(std::string& text, std::string_view secret);
 
 /// A decoder of a Chat Completions stream: SSE events whose data is a chat.completion.chunk
 /// (CreateChatCompletionStreamResponse), ending with `data: [DONE]`. Emits a kTextDelta per

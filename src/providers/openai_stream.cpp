@@ -8,8 +8,11 @@
 
 #include "json/json.h"
 #include "json/json_read.h"
+#include "providers/error_text.h"
 #include "providers/openai_codec.h"
 #include "providers/openai_wire.h"
+#include "providers/response_util.h"
+#include "providers/stream_util.h"
 #include "stream/sse_parser.h"
 
 namespace prsm::openai {
@@ -18,10 +21,9 @@ namespace {
 using json::Path;
 using json::Value;
 
-class ChatStreamDecoder final : public StreamDecoder {
+class ChatStreamDecoder final : public providers::DecoderBase {
  public:
-  ChatStreamDecoder(std::string provider_id, std::string secret)
-      : provider_id_(std::move(provider_id)), secret_(std::move(secret)) {}
+  using DecoderBase::DecoderBase;
 
   Result<void> Feed(std::string_view bytes, std::vector<StreamEvent>& events) override {
     if (failed_) return Fail(Error(ErrorCode::kFailedPrecondition, "the stream already failed"));
@@ -47,16 +49,17 @@ class ChatStreamDecoder final : public StreamDecoder {
   }
 
  private:
-  Error Fail(Error error) {
+  // Every error leaves through here: it gets the provider id, and loses any copy of the key
+  // that vendor text may have carried.
+  Error Fail(const Error& error) {
     failed_ = true;
-    if (error.provider().empty()) error.WithProvider(provider_id_);
-    return error;
+    return Failed(error);
   }
 
   Result<void> OnEvent(const stream::SseEvent& event, std::vector<StreamEvent>& events) {
     if (event.type != "message") {
-      return Error(ErrorCode::kDataLoss, fmt::format("unknown stream event type '{}'",
-                                                     SanitizeForMessage(event.type, 40)));
+      return Error(ErrorCode::kDataLoss, fmt::format("unknown stream event type {}",
+                                                     providers::Quoted(event.type, secret_, 40)));
     }
     if (done_) return Error(ErrorCode::kDataLoss, "stream data after [DONE]");
     if (event.data == "[DONE]") {
@@ -109,9 +112,7 @@ class ChatStreamDecoder final : public StreamDecoder {
       if (auto read = ReadUsage(**usage, root.Member("usage"), completion_.usage); !read) {
         return read;
       }
-      StreamEvent& event = events.emplace_back();
-      event.kind = StreamEvent::Kind::kUsage;
-      event.usage = completion_.usage;
+      providers::EmitUsage(events, completion_.usage);
     }
     return {};
   }
@@ -133,8 +134,8 @@ class ChatStreamDecoder final : public StreamDecoder {
       auto content = json::OptionalArray(**logprobs, "content", path.Member("logprobs"));
       if (!content) return std::move(content).error();
       if (*content != nullptr) {
-        auto read = ReadTokenLogprobs(**content, path.Member("logprobs").Member("content"),
-                                      completion_.logprobs);
+        auto read = providers::ReadTokenLogprobs(
+            **content, path.Member("logprobs").Member("content"), completion_.logprobs);
         if (!read) return read;
       }
     }
@@ -143,10 +144,7 @@ class ChatStreamDecoder final : public StreamDecoder {
     if (*finish) {
       completion_.raw_finish_reason = std::string(**finish);
       completion_.finish_reason = MapFinishReason(**finish);
-      StreamEvent& event = events.emplace_back();
-      event.kind = StreamEvent::Kind::kFinish;
-      event.finish_reason = completion_.finish_reason;
-      event.raw_finish_reason = completion_.raw_finish_reason;
+      providers::EmitFinish(events, completion_.finish_reason, completion_.raw_finish_reason);
     }
     return {};
   }
@@ -158,9 +156,7 @@ class ChatStreamDecoder final : public StreamDecoder {
       if (!*text || (*text)->empty()) continue;
       if (std::string_view(key) == "refusal") refused_ = true;
       completion_.text.append(**text);
-      StreamEvent& event = events.emplace_back();
-      event.kind = StreamEvent::Kind::kTextDelta;
-      event.text = std::string(**text);
+      providers::EmitText(events, std::string(**text));
     }
     auto calls = json::OptionalArray(delta, "tool_calls", path);
     if (!calls) return std::move(calls).error();
@@ -199,26 +195,15 @@ class ChatStreamDecoder final : public StreamDecoder {
     const auto slot = static_cast<std::size_t>(*index);
     if (completion_.tool_calls.size() <= slot) completion_.tool_calls.resize(slot + 1);
     ToolCall& assembled = completion_.tool_calls[slot];
-    StreamEvent& event = events.emplace_back();
-    event.kind = StreamEvent::Kind::kToolCallDelta;
-    event.tool_call.index = slot;
-    if (*id) {
-      assembled.id = std::string(**id);
-      event.tool_call.id = assembled.id;
-    }
-    if (name && !name->empty()) {
-      assembled.name.append(*name);
-      event.tool_call.name = std::string(*name);
-    }
-    if (arguments) {
-      assembled.arguments_json.append(*arguments);
-      event.tool_call.arguments_delta = std::string(*arguments);
-    }
+    if (*id) assembled.id = std::string(**id);
+    if (name && !name->empty()) assembled.name.append(*name);
+    if (arguments) assembled.arguments_json.append(*arguments);
+    providers::EmitToolCallDelta(events, slot, *id ? assembled.id : std::string(),
+                                 name ? std::string(*name) : std::string(),
+                                 arguments ? std::string(*arguments) : std::string());
     return {};
   }
 
-  const std::string provider_id_;
-  const std::string secret_;  // only to redact it; never printed
   stream::SseParser sse_;
   std::vector<stream::SseEvent> sse_events_;  // scratch, reused across Feed calls
   Completion completion_;

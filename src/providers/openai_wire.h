@@ -1,12 +1,12 @@
 // providers/openai_wire.h — readers of the pieces that OpenAI's plain and streamed responses
 // share (usage, logprobs, finish reasons, error objects), for openai_response.cpp and
-// openai_stream.cpp. Internal: includes RapidJSON through json/json_read.h.
+// openai_stream.cpp (a `logprobs.content` array, ChatCompletionTokenLogprob[], is
+// providers::ReadTokenLogprobs). Internal: includes RapidJSON through json/json_read.h.
 #ifndef PRSM_PROVIDERS_OPENAI_WIRE_H_
 #define PRSM_PROVIDERS_OPENAI_WIRE_H_
 
 #include <optional>
 #include <string_view>
-#include <vector>
 
 #include "json/json_read.h"
 #include "prsm/status.h"
@@ -20,10 +20,6 @@ FinishReason MapFinishReason(std::string_view reason);
 /// Reads a `usage` object (CompletionUsage) into `out`; see ParseResponseBody for the mapping.
 /// Errors: kDataLoss naming the path (wrong types, negative counts).
 Result<void> ReadUsage(const json::Value& usage, const json::Path& path, Usage& out);
-
-/// Reads a `logprobs.content` array (ChatCompletionTokenLogprob[]), appending to `out`.
-Result<void> ReadTokenLogprobs(const json::Value& tokens, const json::Path& path,
-                               std::vector<TokenLogprob>& out);
 
 /// The error a body reports with a non-null `error` member (an error inside a 2xx, or a
 /// streamed error event), its message prefixed with `context` and `secret` redacted; nullopt

@@ -4,13 +4,10 @@
 // API key never leaks into an error.
 #include "providers/anthropic_codec.h"
 
-#include <stdlib.h>
-
+#include <chrono>
 #include <cstddef>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,8 +16,10 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "codec_test_util.h"
 #include "json/json.h"
 #include "json/json_read.h"
+#include "providers/response_util.h"
 #include "prsm/providers/anthropic.h"
 #include "prsm/prsm.h"
 
@@ -33,53 +32,12 @@ constexpr std::string_view kCanaryKey =
     "Pw6Qs1Rt3Cv5Bx-AA";
 constexpr std::string_view kModel = "claude-sonnet-4-5-20250929";
 
-std::string ReadGolden(const std::string& name) {
-  const std::string path = std::string(PRSM_TEST_DATA_DIR) + "/anthropic/" + name;
-  std::ifstream in(path, std::ios::binary);
-  INFO(path);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::Built;
+using test::FindHeader;
+using test::RequireSameJson;
+using test::ScopedEnv;
 
-// Compares two JSON texts as documents: member order and whitespace do not matter, numbers
-// compare by value, everything else exactly.
-void RequireSameJson(const std::string& actual, const std::string& expected) {
-  json::Document actual_doc;
-  json::Document expected_doc;
-  INFO("actual:   " << actual);
-  INFO("expected: " << expected);
-  REQUIRE(json::ParseJson(actual, actual_doc).has_value());
-  REQUIRE(json::ParseJson(expected, expected_doc).has_value());
-  REQUIRE(actual_doc == expected_doc);
-}
-
-// Sets (or unsets, for nullopt) an environment variable for one scope, then restores it.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, std::optional<std::string> value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    if (value) {
-      setenv(name_.c_str(), value->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+std::string ReadGolden(const std::string& name) { return test::ReadGolden("anthropic", name); }
 
 // A configuration that reads nothing from the real ANTHROPIC_* variables.
 AnthropicConfig IsolatedConfig() {
@@ -90,9 +48,7 @@ AnthropicConfig IsolatedConfig() {
 }
 
 std::shared_ptr<const Provider> MakeProvider(AnthropicConfig config) {
-  Result<std::shared_ptr<const Provider>> provider = MakeAnthropicProvider(std::move(config));
-  if (!provider) FAIL(provider.error().ToString());
-  return *provider;
+  return test::RequireProvider(MakeAnthropicProvider(std::move(config)));
 }
 
 // A provider for a local server without a key.
@@ -109,19 +65,10 @@ std::shared_ptr<const Provider> CanaryProvider() {
   return MakeProvider(config);
 }
 
-HttpRequest Built(const std::shared_ptr<const Provider>& provider,
-                  const CompletionRequest& request) {
-  Result<HttpRequest> http = provider->BuildRequest(request);
-  if (!http) FAIL(http.error().ToString());
-  return std::move(*http);
-}
-
 std::string Body(const CompletionRequest& request) { return Built(LocalProvider(), request).body; }
 
 Error BuildError(const CompletionRequest& request) {
-  Result<HttpRequest> http = LocalProvider()->BuildRequest(request);
-  REQUIRE_FALSE(http.has_value());
-  return http.error();
+  return test::ErrorOf(LocalProvider()->BuildRequest(request));
 }
 
 // The body as a document, for tests that look at one field.
@@ -147,33 +94,16 @@ class BodyDoc {
 };
 
 // Writes a JSON value compactly, for comparing parts of a body with expected JSON.
-std::string Compact(const json::Value& value) { return anthropic::CompactJson(value); }
+std::string Compact(const json::Value& value) { return providers::CompactJson(value); }
 
 Completion ParseBody(std::string body, int status = 200) {
-  HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  Result<Completion> completion = LocalProvider()->ParseResponse(response);
-  if (!completion) FAIL(completion.error().ToString());
-  return *completion;
+  return test::ParsedBody(LocalProvider(), std::move(body), status);
 }
 
 Completion ParseGolden(const std::string& name) { return ParseBody(ReadGolden(name)); }
 
 Error ParseBodyError(std::string body, int status = 200) {
-  HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  Result<Completion> completion = LocalProvider()->ParseResponse(response);
-  REQUIRE_FALSE(completion.has_value());
-  return completion.error();
-}
-
-const std::string* FindHeader(const HttpRequest& request, std::string_view name) {
-  for (const HttpHeader& header : request.headers) {
-    if (header.name == name) return &header.value;
-  }
-  return nullptr;
+  return test::ParseFailure(LocalProvider(), std::move(body), status);
 }
 
 ToolDefinition WeatherTool() {
@@ -189,14 +119,11 @@ ToolDefinition WeatherTool() {
 }
 
 CompletionRequest UserRequest(std::string text) {
-  CompletionRequest request;
-  request.model = std::string(kModel);
-  request.messages.push_back(Message::User(std::move(text)));
-  return request;
+  return test::UserRequest(std::string(kModel), std::move(text));
 }
 
 ToolCall Call(std::string id, std::string name, std::string arguments) {
-  return ToolCall{std::move(id), std::move(name), std::move(arguments)};
+  return ToolCall{std::move(id), std::move(name), std::move(arguments), ""};
 }
 
 constexpr std::string_view kMathSchema = R"({
@@ -837,12 +764,9 @@ TEST_CASE("Anthropic response: bodies of the wrong shape are kDataLoss naming th
 
 Error RefinedError(const std::shared_ptr<const Provider>& provider, int status, std::string body,
                    ErrorCode mapped_code) {
-  HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
   Error mapped = Error(mapped_code, fmt::format("HTTP {}", status)).WithHttpStatus(status);
   if (status == 429) mapped.WithRetryAfter(std::chrono::seconds(20));
-  return provider->ParseError(response, std::move(mapped));
+  return test::Refined(provider, status, std::move(body), std::move(mapped));
 }
 
 TEST_CASE("Anthropic errors: vendor messages refine the mapped error", "[codec][anthropic]") {
@@ -926,20 +850,11 @@ TEST_CASE("Anthropic errors: the canary key never appears", "[codec][anthropic]"
       ErrorCode::kUnauthenticated));
   errors.push_back(
       RefinedError(provider, 500, "upstream said: x-api-key: " + key, ErrorCode::kUnavailable));
-  {
-    Error mapped = Error(ErrorCode::kUnavailable, "HTTP 500 " + key).WithHttpStatus(500);
-    HttpResponse response;
-    response.status = 500;
-    errors.push_back(provider->ParseError(response, mapped));
-  }
+  errors.push_back(test::Refined(
+      provider, 500, "", Error(ErrorCode::kUnavailable, "HTTP 500 " + key).WithHttpStatus(500)));
   // 2xx bodies: an error object, a body that is not JSON, one that is JSON of the wrong shape.
   const auto parse_error = [&](std::string body) {
-    HttpResponse response;
-    response.status = 200;
-    response.body = std::move(body);
-    Result<Completion> completion = provider->ParseResponse(response);
-    REQUIRE_FALSE(completion.has_value());
-    return completion.error();
+    return test::ParseFailure(provider, std::move(body));
   };
   errors.push_back(parse_error(
       fmt::format(R"({{"type":"error","error":{{"type":"api_error","message":"{}"}}}})", key)));
@@ -952,15 +867,11 @@ TEST_CASE("Anthropic errors: the canary key never appears", "[codec][anthropic]"
                     key),
         fmt::format("event: {}\ndata: {{\"type\":\"{}\"}}\n\n", key, key),
         fmt::format("data: {{\"type\":\"{}\"}}\n\n", key)}) {
-    std::unique_ptr<StreamDecoder> decoder = provider->NewStreamDecoder();
-    REQUIRE(decoder != nullptr);
-    std::vector<StreamEvent> events;
-    Result<void> fed = decoder->Feed(stream, events);
-    REQUIRE_FALSE(fed.has_value());
-    errors.push_back(fed.error());
-    Result<Completion> finished = decoder->Finish(events);
-    REQUIRE_FALSE(finished.has_value());
-    errors.push_back(finished.error());
+    const test::Decoded decoded = test::Decode(provider, {stream}, /*finish_after_error=*/true);
+    REQUIRE_FALSE(decoded.fed.has_value());
+    errors.push_back(decoded.fed.error());
+    REQUIRE_FALSE(decoded.completion.has_value());
+    errors.push_back(decoded.completion.error());
   }
   // Building: a request whose invalid fields quote the key.
   CompletionRequest request = UserRequest("Hi");
@@ -968,11 +879,7 @@ TEST_CASE("Anthropic errors: the canary key never appears", "[codec][anthropic]"
   request.tool_choice = {ToolChoice::Mode::kNamed, key};
   errors.push_back(provider->BuildRequest(request).error());
 
-  for (const Error& error : errors) {
-    INFO(error.ToString());
-    CHECK(error.ToString().find(key) == std::string::npos);
-    CHECK(error.ToString().find(key.substr(0, 20)) == std::string::npos);
-  }
+  test::CheckKeyNeverShown(errors, key, 20);
 }
 
 // --- streaming ---------------------------------------------------------------------------------
@@ -1016,19 +923,13 @@ struct Decoded {
   Result<Completion> completion = Error(ErrorCode::kUnknown, "not finished");
 };
 
-// Feeds `chunks` in order and finishes; stops feeding at the first error.
+// Feeds `chunks` in order and finishes, also after a failed Feed (Finish then repeats the
+// failure); stops feeding at the first error.
 Decoded Decode(const std::vector<std::string_view>& chunks) {
-  std::unique_ptr<StreamDecoder> decoder = LocalProvider()->NewStreamDecoder();
-  REQUIRE(decoder != nullptr);
-  Decoded decoded;
-  std::vector<StreamEvent> events;
-  for (const std::string_view chunk : chunks) {
-    decoded.fed = decoder->Feed(chunk, events);
-    if (!decoded.fed) break;
-  }
-  decoded.completion = decoder->Finish(events);
-  for (const StreamEvent& event : events) decoded.events.push_back(Describe(event));
-  return decoded;
+  test::Decoded decoded = test::Decode(LocalProvider(), chunks, /*finish_after_error=*/true);
+  Decoded described{{}, std::move(decoded.fed), std::move(decoded.completion)};
+  for (const StreamEvent& event : decoded.events) described.events.push_back(Describe(event));
+  return described;
 }
 
 Decoded DecodeWhole(std::string_view stream) { return Decode({stream}); }

@@ -3,15 +3,12 @@
 // configuration and the environment, and that the API key never leaks into a URL or an error.
 #include "providers/gemini_codec.h"
 
-#include <stdlib.h>
-
 #include <chrono>
 #include <cmath>
-#include <fstream>
+#include <cstddef>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "codec_test_util.h"
 #include "json/json.h"
 #include "json/json_read.h"
 #include "prsm/providers/gemini.h"
@@ -30,53 +28,15 @@ using namespace std::string_literals;
 
 constexpr std::string_view kCanaryKey = "AIzaSy-canary-5e1f0c9a7b3d4e2f8a6c";
 
-std::string ReadGolden(const std::string& name) {
-  const std::string path = std::string(PRSM_TEST_DATA_DIR) + "/gemini/" + name;
-  std::ifstream in(path, std::ios::binary);
-  INFO(path);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::Built;
+using test::Decoded;
+using test::ErrorOf;
+using test::FindHeader;
+using test::RequireSameJson;
+using test::ScopedEnv;
+using test::UserRequest;
 
-// Compares two JSON texts as documents: member order and whitespace do not matter, numbers
-// compare by value, everything else exactly.
-void RequireSameJson(const std::string& actual, const std::string& expected) {
-  json::Document actual_doc;
-  json::Document expected_doc;
-  INFO("actual:   " << actual);
-  INFO("expected: " << expected);
-  REQUIRE(json::ParseJson(actual, actual_doc).has_value());
-  REQUIRE(json::ParseJson(expected, expected_doc).has_value());
-  REQUIRE(actual_doc == expected_doc);
-}
-
-// Sets (or unsets, for nullopt) an environment variable for one scope, then restores it.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, std::optional<std::string> value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    if (value) {
-      setenv(name_.c_str(), value->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+std::string ReadGolden(const std::string& name) { return test::ReadGolden("gemini", name); }
 
 // A configuration that reads nothing from the real GEMINI_* / GOOGLE_* variables.
 GeminiConfig IsolatedConfig() {
@@ -88,9 +48,7 @@ GeminiConfig IsolatedConfig() {
 }
 
 std::shared_ptr<const Provider> MakeProvider(GeminiConfig config) {
-  Result<std::shared_ptr<const Provider>> provider = MakeGeminiProvider(std::move(config));
-  if (!provider) FAIL(provider.error().ToString());
-  return *provider;
+  return test::RequireProvider(MakeGeminiProvider(std::move(config)));
 }
 
 // A provider for a local proxy without a key.
@@ -107,59 +65,23 @@ std::shared_ptr<const Provider> CanaryProvider() {
   return MakeProvider(config);
 }
 
-HttpRequest Built(const std::shared_ptr<const Provider>& provider,
-                  const CompletionRequest& request) {
-  Result<HttpRequest> http = provider->BuildRequest(request);
-  if (!http) FAIL(http.error().ToString());
-  return std::move(*http);
-}
-
 std::string Body(const CompletionRequest& request) { return Built(LocalProvider(), request).body; }
-
-template <typename T>
-Error ErrorOf(Result<T> result) {
-  REQUIRE_FALSE(result.has_value());
-  return std::move(result).error();
-}
 
 Error BuildError(const CompletionRequest& request) {
   return ErrorOf(LocalProvider()->BuildRequest(request));
 }
 
 Completion ParseBody(std::string body, const std::shared_ptr<const Provider>& provider) {
-  HttpResponse response;
-  response.status = 200;
-  response.body = std::move(body);
-  Result<Completion> completion = provider->ParseResponse(response);
-  if (!completion) FAIL(completion.error().ToString());
-  return *completion;
+  return test::ParsedBody(provider, std::move(body));
 }
 
 Completion ParseGolden(const std::string& name) {
-  return ParseBody(ReadGolden(name), LocalProvider());
+  return test::ParsedBody(LocalProvider(), ReadGolden(name));
 }
 
-Error ParseBodyError(std::string body, const std::shared_ptr<const Provider>& provider) {
-  HttpResponse response;
-  response.status = 200;
-  response.body = std::move(body);
-  return ErrorOf(provider->ParseResponse(response));
-}
-
-Error ParseBodyError(std::string body) { return ParseBodyError(std::move(body), LocalProvider()); }
-
-const std::string* FindHeader(const HttpRequest& request, std::string_view name) {
-  for (const HttpHeader& header : request.headers) {
-    if (header.name == name) return &header.value;
-  }
-  return nullptr;
-}
-
-CompletionRequest UserRequest(std::string model, std::string text) {
-  CompletionRequest request;
-  request.model = std::move(model);
-  request.messages.push_back(Message::User(std::move(text)));
-  return request;
+Error ParseBodyError(std::string body,
+                     const std::shared_ptr<const Provider>& provider = LocalProvider()) {
+  return test::ParseFailure(provider, std::move(body));
 }
 
 ToolDefinition MeetingTool() {
@@ -182,80 +104,13 @@ ToolDefinition MeetingTool() {
 
 // --- streams ---------------------------------------------------------------------------------
 
-struct Decoded {
-  std::vector<StreamEvent> events;
-  Result<Completion> completion = Error(ErrorCode::kUnknown, "not finished");
-};
-
 // Feeds `pieces` in order, then finishes. A Feed error ends the stream there.
 Decoded Decode(const std::vector<std::string_view>& pieces) {
-  std::unique_ptr<StreamDecoder> decoder = LocalProvider()->NewStreamDecoder();
-  REQUIRE(decoder != nullptr);
-  Decoded decoded;
-  for (const std::string_view piece : pieces) {
-    if (Result<void> fed = decoder->Feed(piece, decoded.events); !fed) {
-      decoded.completion = std::move(fed).error();
-      return decoded;
-    }
-  }
-  decoded.completion = decoder->Finish(decoded.events);
-  return decoded;
+  return test::Decode(LocalProvider(), pieces);
 }
 
-std::string Describe(const StreamEvent& event) {
-  std::ostringstream out;
-  out << "kind=" << static_cast<int>(event.kind) << " text=[" << event.text << "] call=("
-      << event.tool_call.index << "," << event.tool_call.id << "," << event.tool_call.name << ","
-      << event.tool_call.arguments_delta << ") usage=(" << event.usage.input_tokens << ","
-      << event.usage.output_tokens << "," << event.usage.cached_input_tokens << ","
-      << event.usage.reasoning_tokens << ") finish=" << static_cast<int>(event.finish_reason) << "/"
-      << event.raw_finish_reason;
-  return out.str();
-}
-
-std::string Describe(const std::vector<StreamEvent>& events) {
-  std::string out;
-  for (const StreamEvent& event : events) out += Describe(event) + "\n";
-  return out;
-}
-
-std::string Describe(const Completion& completion) {
-  std::ostringstream out;
-  out << "text=[" << completion.text << "] finish=" << static_cast<int>(completion.finish_reason)
-      << "/" << completion.raw_finish_reason << " usage=(" << completion.usage.input_tokens << ","
-      << completion.usage.output_tokens << "," << completion.usage.cached_input_tokens << ","
-      << completion.usage.reasoning_tokens << ") model=" << completion.model
-      << " id=" << completion.id << " calls=";
-  for (const ToolCall& call : completion.tool_calls) {
-    out << "(" << call.id << "," << call.name << "," << call.arguments_json << ")";
-  }
-  out << " logprobs=" << completion.logprobs.size();
-  return out.str();
-}
-
-// Every split of `stream` in two, and a byte-by-byte feed, give the whole feed's events and
-// completion. Returns the whole feed's result.
 Decoded RequireSplitInvariant(const std::string& stream) {
-  Decoded whole = Decode({stream});
-  const std::string events = Describe(whole.events);
-  const std::string completion =
-      whole.completion ? Describe(*whole.completion) : whole.completion.error().ToString();
-  for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
-    const std::string_view view = stream;
-    Decoded split = Decode({view.substr(0, cut), view.substr(cut)});
-    INFO("split at byte " << cut);
-    REQUIRE(Describe(split.events) == events);
-    REQUIRE((split.completion ? Describe(*split.completion)
-                              : split.completion.error().ToString()) == completion);
-  }
-  std::vector<std::string_view> bytes;
-  for (std::size_t i = 0; i < stream.size(); ++i)
-    bytes.push_back(std::string_view(stream).substr(i, 1));
-  Decoded by_byte = Decode(bytes);
-  CHECK(Describe(by_byte.events) == events);
-  CHECK((by_byte.completion ? Describe(*by_byte.completion)
-                            : by_byte.completion.error().ToString()) == completion);
-  return whole;
+  return test::RequireSplitInvariant(LocalProvider(), stream);
 }
 
 // --- request bodies --------------------------------------------------------------------------
@@ -341,9 +196,9 @@ TEST_CASE("Gemini request: a conversation with tool calls, results and every opt
   CompletionRequest request;
   request.model = "gemini-2.5-flash";
   Message call = Message::Assistant("Let me check both.");
-  call.tool_calls = {{"call_0", "get_current_weather", R"({"location": "Boston, MA"})"},
+  call.tool_calls = {{"call_0", "get_current_weather", R"({"location": "Boston, MA"})", ""},
                      {"call_1", "get_current_weather",
-                      "{\n  \"location\": \"Paris, France\",\n  \"unit\": \"celsius\"\n}"}};
+                      "{\n  \"location\": \"Paris, France\",\n  \"unit\": \"celsius\"\n}", ""}};
   request.messages = {Message::System("You are a weather bot."),
                       Message::User("What is the weather like in Boston and in Paris today?"),
                       call,
@@ -368,9 +223,9 @@ TEST_CASE("Gemini request: a tool result's function name comes from its call", "
   CompletionRequest request = UserRequest("m", "hi");
   SECTION("the latest call with a repeated synthesised id wins") {
     Message first = Message::Assistant("");
-    first.tool_calls = {{"call_0", "get_time", "{}"}};
+    first.tool_calls = {{"call_0", "get_time", "{}", ""}};
     Message second = Message::Assistant("");
-    second.tool_calls = {{"call_0", "get_date", ""}};  // empty arguments are {}
+    second.tool_calls = {{"call_0", "get_date", "", ""}};  // empty arguments are {}
     request.messages.push_back(first);
     request.messages.push_back(Message::ToolResult("call_0", "12:00"));
     request.messages.push_back(second);
@@ -397,7 +252,7 @@ TEST_CASE("Gemini request: an assistant turn of tool calls only has no text part
           "[codec][gemini]") {
   CompletionRequest request = UserRequest("m", "hi");
   Message call = Message::Assistant("");
-  call.tool_calls = {{"", "now", ""}};
+  call.tool_calls = {{"", "now", "", ""}};
   request.messages.push_back(call);
   CHECK_THAT(Body(request),
              Catch::EndsWith(R"({"role":"model","parts":[{"functionCall":{"name":"now",)"
@@ -481,13 +336,13 @@ TEST_CASE("Gemini request: invalid requests are kInvalidArgument naming the fiel
   }
   SECTION("tool call arguments that are not an object") {
     Message call = Message::Assistant("");
-    call.tool_calls = {{"call_1", "f", "[]"}};
+    call.tool_calls = {{"call_1", "f", "[]", ""}};
     request.messages.push_back(call);
     expected = "messages[1].tool_calls[0].arguments: expected a JSON object, got array";
   }
   SECTION("a tool call without a name") {
     Message call = Message::Assistant("");
-    call.tool_calls = {{"call_1", "", "{}"}};
+    call.tool_calls = {{"call_1", "", "{}", ""}};
     request.messages.push_back(call);
     expected = "messages[1].tool_calls[0].name: empty";
   }
@@ -498,7 +353,7 @@ TEST_CASE("Gemini request: invalid requests are kInvalidArgument naming the fiel
         "no earlier tool call has id 'call_9'";
   }
   SECTION("tool calls in a user message") {
-    request.messages[0].tool_calls = {{"call_1", "f", "{}"}};
+    request.messages[0].tool_calls = {{"call_1", "f", "{}", ""}};
     expected = "messages[0].tool_calls: only assistant messages make tool calls";
   }
   SECTION("tool_call_id in a user message") {
@@ -1030,13 +885,12 @@ TEST_CASE("Gemini: the API key never appears in an error", "[codec][gemini]") {
   const std::shared_ptr<const Provider> provider = CanaryProvider();
   const std::string key(kCanaryKey);
   std::vector<Error> errors;
-  HttpResponse response;
-  response.status = 400;
-  response.body = R"({"error":{"code":400,"message":"API key )" + key +
-                  R"( not valid","status":"INVALID_)" + key + R"("}})";
-  errors.push_back(provider->ParseError(response, Error(ErrorCode::kInvalidArgument, "HTTP 400")));
-  response.body = "Forbidden: key=" + key;
-  errors.push_back(provider->ParseError(response, Error(ErrorCode::kPermissionDenied, "HTTP 403")));
+  errors.push_back(test::Refined(provider, 400,
+                                 R"({"error":{"code":400,"message":"API key )" + key +
+                                     R"( not valid","status":"INVALID_)" + key + R"("}})",
+                                 Error(ErrorCode::kInvalidArgument, "HTTP 400")));
+  errors.push_back(test::Refined(provider, 400, "Forbidden: key=" + key,
+                                 Error(ErrorCode::kPermissionDenied, "HTTP 403")));
   errors.push_back(ParseBodyError("not json " + key, provider));
   errors.push_back(
       ParseBodyError(R"({"error":{"code":403,"message":")" + key + R"("}})", provider));
@@ -1049,11 +903,7 @@ TEST_CASE("Gemini: the API key never appears in an error", "[codec][gemini]") {
   GeminiConfig config = IsolatedConfig();
   config.api_key = key + "\n" + key;
   errors.push_back(ErrorOf(MakeGeminiProvider(config)));
-  for (const Error& error : errors) {
-    INFO(error.ToString());
-    CHECK(error.ToString().find(key) == std::string::npos);
-    CHECK(error.ToString().find("AIzaSy-canary") == std::string::npos);
-  }
+  test::CheckKeyNeverShown(errors, key, std::string_view("AIzaSy-canary").size());
   CHECK_THAT(errors[0].message(), Catch::Contains("[REDACTED]"));
 }
 

@@ -4,14 +4,11 @@
 // CLI accepts, and that the API key never leaks into an error.
 #include "providers/ollama_codec.h"
 
-#include <stdlib.h>
-
 #include <cmath>
-#include <fstream>
+#include <cstddef>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "codec_test_util.h"
 #include "json/json.h"
 #include "json/json_read.h"
 #include "prsm/providers/ollama.h"
@@ -30,53 +28,15 @@ using namespace std::string_literals;
 
 constexpr std::string_view kCanaryKey = "ollama-canary-3c9e71f2a04b4d8e9d15";
 
-std::string ReadGolden(const std::string& name) {
-  const std::string path = std::string(PRSM_TEST_DATA_DIR) + "/ollama/" + name;
-  std::ifstream in(path, std::ios::binary);
-  INFO(path);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::Built;
+using test::Decoded;
+using test::ErrorOf;
+using test::FindHeader;
+using test::RequireSameJson;
+using test::ScopedEnv;
+using test::UserRequest;
 
-// Compares two JSON texts as documents: member order and whitespace do not matter, numbers
-// compare by value, everything else exactly.
-void RequireSameJson(const std::string& actual, const std::string& expected) {
-  json::Document actual_doc;
-  json::Document expected_doc;
-  INFO("actual:   " << actual);
-  INFO("expected: " << expected);
-  REQUIRE(json::ParseJson(actual, actual_doc).has_value());
-  REQUIRE(json::ParseJson(expected, expected_doc).has_value());
-  REQUIRE(actual_doc == expected_doc);
-}
-
-// Sets (or unsets, for nullopt) an environment variable for one scope, then restores it.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, std::optional<std::string> value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    if (value) {
-      setenv(name_.c_str(), value->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+std::string ReadGolden(const std::string& name) { return test::ReadGolden("ollama", name); }
 
 // A configuration that reads nothing from the real OLLAMA_* variables.
 OllamaConfig IsolatedConfig() {
@@ -87,9 +47,7 @@ OllamaConfig IsolatedConfig() {
 }
 
 std::shared_ptr<const Provider> MakeProvider(OllamaConfig config) {
-  Result<std::shared_ptr<const Provider>> provider = MakeOllamaProvider(std::move(config));
-  if (!provider) FAIL(provider.error().ToString());
-  return *provider;
+  return test::RequireProvider(MakeOllamaProvider(std::move(config)));
 }
 
 std::shared_ptr<const Provider> LocalProvider() {
@@ -105,56 +63,21 @@ std::shared_ptr<const Provider> CanaryProvider() {
   return MakeProvider(config);
 }
 
-HttpRequest Built(const std::shared_ptr<const Provider>& provider,
-                  const CompletionRequest& request) {
-  Result<HttpRequest> http = provider->BuildRequest(request);
-  if (!http) FAIL(http.error().ToString());
-  return std::move(*http);
-}
-
 std::string Body(const CompletionRequest& request) { return Built(LocalProvider(), request).body; }
-
-template <typename T>
-Error ErrorOf(Result<T> result) {
-  REQUIRE_FALSE(result.has_value());
-  return std::move(result).error();
-}
 
 Error BuildError(const CompletionRequest& request) {
   return ErrorOf(LocalProvider()->BuildRequest(request));
 }
 
 Completion ParseBody(std::string body) {
-  HttpResponse response;
-  response.status = 200;
-  response.body = std::move(body);
-  Result<Completion> completion = LocalProvider()->ParseResponse(response);
-  if (!completion) FAIL(completion.error().ToString());
-  return *completion;
+  return test::ParsedBody(LocalProvider(), std::move(body));
 }
 
 Completion ParseGolden(const std::string& name) { return ParseBody(ReadGolden(name)); }
 
 Error ParseBodyError(std::string body,
                      const std::shared_ptr<const Provider>& provider = LocalProvider()) {
-  HttpResponse response;
-  response.status = 200;
-  response.body = std::move(body);
-  return ErrorOf(provider->ParseResponse(response));
-}
-
-const std::string* FindHeader(const HttpRequest& request, std::string_view name) {
-  for (const HttpHeader& header : request.headers) {
-    if (header.name == name) return &header.value;
-  }
-  return nullptr;
-}
-
-CompletionRequest UserRequest(std::string model, std::string text) {
-  CompletionRequest request;
-  request.model = std::move(model);
-  request.messages.push_back(Message::User(std::move(text)));
-  return request;
+  return test::ParseFailure(provider, std::move(body));
 }
 
 ToolDefinition WeatherTool() {
@@ -177,71 +100,13 @@ ToolDefinition WeatherTool() {
 
 // --- streams ---------------------------------------------------------------------------------
 
-struct Decoded {
-  std::vector<StreamEvent> events;
-  Result<Completion> completion = Error(ErrorCode::kUnknown, "not finished");
-};
-
 Decoded Decode(const std::vector<std::string_view>& pieces,
                const std::shared_ptr<const Provider>& provider = LocalProvider()) {
-  std::unique_ptr<StreamDecoder> decoder = provider->NewStreamDecoder();
-  REQUIRE(decoder != nullptr);
-  Decoded decoded;
-  for (const std::string_view piece : pieces) {
-    if (Result<void> fed = decoder->Feed(piece, decoded.events); !fed) {
-      decoded.completion = std::move(fed).error();
-      return decoded;
-    }
-  }
-  decoded.completion = decoder->Finish(decoded.events);
-  return decoded;
+  return test::Decode(provider, pieces);
 }
 
-std::string Describe(const std::vector<StreamEvent>& events) {
-  std::ostringstream out;
-  for (const StreamEvent& event : events) {
-    out << "kind=" << static_cast<int>(event.kind) << " text=[" << event.text << "] call=("
-        << event.tool_call.index << "," << event.tool_call.id << "," << event.tool_call.name << ","
-        << event.tool_call.arguments_delta << ") usage=(" << event.usage.input_tokens << ","
-        << event.usage.output_tokens << ") finish=" << static_cast<int>(event.finish_reason) << "/"
-        << event.raw_finish_reason << "\n";
-  }
-  return out.str();
-}
-
-std::string Describe(const Result<Completion>& result) {
-  if (!result) return result.error().ToString();
-  const Completion& completion = *result;
-  std::ostringstream out;
-  out << "text=[" << completion.text << "] finish=" << static_cast<int>(completion.finish_reason)
-      << "/" << completion.raw_finish_reason << " usage=(" << completion.usage.input_tokens << ","
-      << completion.usage.output_tokens << ") model=" << completion.model << " calls=";
-  for (const ToolCall& call : completion.tool_calls) {
-    out << "(" << call.id << "," << call.name << "," << call.arguments_json << ")";
-  }
-  return out.str();
-}
-
-// Every split of `stream` in two, and a byte-by-byte feed, give the whole feed's events and
-// completion. Returns the whole feed's result.
 Decoded RequireSplitInvariant(const std::string& stream) {
-  Decoded whole = Decode({stream});
-  const std::string events = Describe(whole.events);
-  const std::string completion = Describe(whole.completion);
-  for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
-    const std::string_view view = stream;
-    const Decoded split = Decode({view.substr(0, cut), view.substr(cut)});
-    INFO("split at byte " << cut);
-    REQUIRE(Describe(split.events) == events);
-    REQUIRE(Describe(split.completion) == completion);
-  }
-  std::vector<std::string_view> bytes;
-  for (std::size_t i = 0; i < stream.size(); ++i)
-    bytes.push_back(std::string_view(stream).substr(i, 1));
-  const Decoded by_byte = Decode(bytes);
-  CHECK(Describe(by_byte.events) == events);
-  CHECK(Describe(by_byte.completion) == completion);
-  return whole;
+  return test::RequireSplitInvariant(LocalProvider(), stream);
 }
 
 // --- request bodies --------------------------------------------------------------------------
@@ -294,7 +159,7 @@ TEST_CASE("Ollama request: a conversation with tool calls and every option", "[c
   request.model = "qwen3";
   Message call = Message::Assistant("");
   call.tool_calls = {{"call_0", "get_current_weather",
-                      "{\n  \"format\": \"celsius\",\n  \"location\": \"Paris, FR\"\n}"}};
+                      "{\n  \"format\": \"celsius\",\n  \"location\": \"Paris, FR\"\n}", ""}};
   Message humidity = Message::ToolResult("", R"({"humidity": 0.4})");
   humidity.name = "get_humidity";
   Message user = Message::User("Thanks!");
@@ -417,19 +282,19 @@ TEST_CASE("Ollama request: invalid requests are kInvalidArgument naming the fiel
   }
   SECTION("tool call arguments that are not JSON") {
     Message call = Message::Assistant("");
-    call.tool_calls = {{"call_1", "f", "{location: Paris}"}};
+    call.tool_calls = {{"call_1", "f", "{location: Paris}", ""}};
     request.messages.push_back(call);
     expected = "messages[1].tool_calls[0].arguments: invalid JSON at byte 1";
   }
   SECTION("a tool call without a name") {
     Message call = Message::Assistant("");
-    call.tool_calls = {{"call_1", "", "{}"}};
+    call.tool_calls = {{"call_1", "", "{}", ""}};
     request.messages.push_back(call);
     expected = "messages[1].tool_calls[0].name: empty";
   }
   SECTION("tool calls in a tool message") {
     Message result = Message::ToolResult("call_1", "42");
-    result.tool_calls = {{"call_2", "f", "{}"}};
+    result.tool_calls = {{"call_2", "f", "{}", ""}};
     request.messages.push_back(result);
     expected = "messages[1].tool_calls: only assistant messages make tool calls";
   }
@@ -753,12 +618,8 @@ TEST_CASE("Ollama response: every truncation and every corrupted byte is a clean
 
 TEST_CASE("Ollama errors: the vendor's message, the mapped code kept", "[codec][ollama]") {
   const auto refine = [](const std::string& body, int status, ErrorCode code) {
-    HttpResponse response;
-    response.status = status;
-    response.body = body;
-    Error mapped(code, "HTTP " + std::to_string(status));
-    mapped.WithHttpStatus(status);
-    return LocalProvider()->ParseError(response, mapped);
+    return test::Refined(LocalProvider(), status, body,
+                         Error(code, "HTTP " + std::to_string(status)).WithHttpStatus(status));
   };
   const Error missing = refine(ReadGolden("error_404.json"), 404, ErrorCode::kNotFound);
   CHECK(missing.code() == ErrorCode::kNotFound);
@@ -783,12 +644,10 @@ TEST_CASE("Ollama: the API key never appears in an error", "[codec][ollama]") {
   const std::shared_ptr<const Provider> provider = CanaryProvider();
   const std::string key(kCanaryKey);
   std::vector<Error> errors;
-  HttpResponse response;
-  response.status = 401;
-  response.body = R"({"error":"invalid key )" + key + R"("})";
-  errors.push_back(provider->ParseError(response, Error(ErrorCode::kUnauthenticated, "HTTP 401")));
-  response.body = "unauthorized: " + key;
-  errors.push_back(provider->ParseError(response, Error(ErrorCode::kUnauthenticated, "HTTP 401")));
+  errors.push_back(test::Refined(provider, 401, R"({"error":"invalid key )" + key + R"("})",
+                                 Error(ErrorCode::kUnauthenticated, "HTTP 401")));
+  errors.push_back(test::Refined(provider, 401, "unauthorized: " + key,
+                                 Error(ErrorCode::kUnauthenticated, "HTTP 401")));
   errors.push_back(ParseBodyError("<html>" + key, provider));
   errors.push_back(ParseBodyError(R"({"error":")" + key + R"("})", provider));
   errors.push_back(Decode({R"({"error":"bad key )" + key + "\"}\n"}, provider).completion.error());
@@ -797,10 +656,7 @@ TEST_CASE("Ollama: the API key never appears in an error", "[codec][ollama]") {
   config.api_key = key + "\r\n";
   config.api_key.insert(4, "\n");
   errors.push_back(ErrorOf(MakeOllamaProvider(config)));
-  for (const Error& error : errors) {
-    INFO(error.ToString());
-    CHECK(error.ToString().find(key) == std::string::npos);
-  }
+  test::CheckKeyNeverShown(errors, key);
   CHECK_THAT(errors[0].message(), Catch::Contains("[REDACTED]"));
   const HttpRequest http = Built(provider, UserRequest("m", "hi"));
   CHECK(http.url.find(key) == std::string::npos);

@@ -1,40 +1,26 @@
 // Azure OpenAI: deployment URLs, the api-key header, api-version, and the environment.
-#include <catch2/catch.hpp>
-
-#include <cstdlib>
 #include <string>
 
+#include <catch2/catch.hpp>
+
+#include "codec_test_util.h"
 #include "prsm/providers/openai.h"
 
 using prsm::AzureOpenAIConfig;
 using prsm::ErrorCode;
 using prsm::MakeAzureOpenAIProvider;
+using prsm::test::ScopedEnv;
 
 namespace {
 
 prsm::CompletionRequest Request(std::string deployment) {
-  prsm::CompletionRequest request;
-  request.model = std::move(deployment);
-  request.messages.push_back(prsm::Message::User("hi"));
-  return request;
+  return prsm::test::UserRequest(std::move(deployment), "hi");
 }
 
 std::string HeaderOf(const prsm::HttpRequest& request, std::string_view name) {
-  for (const prsm::HttpHeader& header : request.headers) {
-    if (header.name == name) return header.value;
-  }
-  return "(absent)";
+  const std::string* value = prsm::test::FindHeader(request, name);
+  return value != nullptr ? *value : "(absent)";
 }
-
-// Sets an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_); }
-
- private:
-  const char* name_;
-};
 
 }  // namespace
 
@@ -71,8 +57,9 @@ TEST_CASE("Azure: endpoint, key and version come from Azure's variables", "[code
     auto provider = MakeAzureOpenAIProvider(config);
     REQUIRE(provider);
     auto http = (*provider)->BuildRequest(Request("d"));
-    CHECK(http->url == "http://127.0.0.1:9/openai/deployments/d/chat/completions"
-                       "?api-version=2025-01-01-preview");
+    CHECK(http->url ==
+          "http://127.0.0.1:9/openai/deployments/d/chat/completions"
+          "?api-version=2025-01-01-preview");
     CHECK(HeaderOf(*http, "api-key") == "env-key");
   }
   SECTION("no key") {

@@ -3,15 +3,11 @@
 // that the API key never leaks into an error.
 #include "providers/openai_codec.h"
 
-#include <stdlib.h>
-
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -20,8 +16,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "codec_test_util.h"
 #include "json/json.h"
 #include "json/json_read.h"
+#include "providers/error_text.h"
 #include "prsm/providers/openai.h"
 
 namespace prsm {
@@ -31,53 +29,14 @@ using namespace std::string_literals;
 
 constexpr std::string_view kCanaryKey = "sk-canary-7f3a9c1e5b2d4806a1b3c5d7e9f10234";
 
-std::string ReadGolden(const std::string& name) {
-  const std::string path = std::string(PRSM_TEST_DATA_DIR) + "/openai/" + name;
-  std::ifstream in(path, std::ios::binary);
-  INFO(path);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::Built;
+using test::ErrorOf;
+using test::FindHeader;
+using test::RequireSameJson;
+using test::ScopedEnv;
+using test::UserRequest;
 
-// Compares two JSON texts as documents: member order and whitespace do not matter, numbers
-// compare by value, everything else exactly.
-void RequireSameJson(const std::string& actual, const std::string& expected) {
-  json::Document actual_doc;
-  json::Document expected_doc;
-  INFO("actual:   " << actual);
-  INFO("expected: " << expected);
-  REQUIRE(json::ParseJson(actual, actual_doc).has_value());
-  REQUIRE(json::ParseJson(expected, expected_doc).has_value());
-  REQUIRE(actual_doc == expected_doc);
-}
-
-// Sets (or unsets, for nullopt) an environment variable for one scope, then restores it.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, std::optional<std::string> value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    if (value) {
-      setenv(name_.c_str(), value->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+std::string ReadGolden(const std::string& name) { return test::ReadGolden("openai", name); }
 
 // A configuration that reads nothing from the real OPENAI_* variables.
 OpenAIConfig IsolatedConfig() {
@@ -88,9 +47,7 @@ OpenAIConfig IsolatedConfig() {
 }
 
 std::shared_ptr<const Provider> MakeProvider(OpenAIConfig config) {
-  Result<std::shared_ptr<const Provider>> provider = MakeOpenAIProvider(std::move(config));
-  if (!provider) FAIL(provider.error().ToString());
-  return *provider;
+  return test::RequireProvider(MakeOpenAIProvider(std::move(config)));
 }
 
 // A provider for a local server without a key, sending max_completion_tokens like OpenAI.
@@ -108,50 +65,18 @@ std::shared_ptr<const Provider> CanaryProvider() {
   return MakeProvider(config);
 }
 
-HttpRequest Built(const std::shared_ptr<const Provider>& provider,
-                  const CompletionRequest& request) {
-  Result<HttpRequest> http = provider->BuildRequest(request);
-  if (!http) FAIL(http.error().ToString());
-  return std::move(*http);
-}
-
 std::string Body(const CompletionRequest& request) { return Built(LocalProvider(), request).body; }
 
-template <typename T>
-Error ErrorOf(Result<T> result) {
-  REQUIRE_FALSE(result.has_value());
-  return std::move(result).error();
-}
-
 Error BuildError(const CompletionRequest& request) {
-  Result<HttpRequest> http = LocalProvider()->BuildRequest(request);
-  REQUIRE_FALSE(http.has_value());
-  return http.error();
+  return ErrorOf(LocalProvider()->BuildRequest(request));
 }
 
 Completion ParseGolden(const std::string& name) {
-  HttpResponse response;
-  response.status = 200;
-  response.body = ReadGolden(name);
-  Result<Completion> completion = LocalProvider()->ParseResponse(response);
-  if (!completion) FAIL(completion.error().ToString());
-  return *completion;
+  return test::ParsedBody(LocalProvider(), ReadGolden(name));
 }
 
 Error ParseBodyError(std::string body, int status = 200) {
-  HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  Result<Completion> completion = LocalProvider()->ParseResponse(response);
-  REQUIRE_FALSE(completion.has_value());
-  return completion.error();
-}
-
-const std::string* FindHeader(const HttpRequest& request, std::string_view name) {
-  for (const HttpHeader& header : request.headers) {
-    if (header.name == name) return &header.value;
-  }
-  return nullptr;
+  return test::ParseFailure(LocalProvider(), std::move(body), status);
 }
 
 ToolDefinition WeatherTool() {
@@ -167,13 +92,6 @@ ToolDefinition WeatherTool() {
     "required": ["location"]
   })";
   return tool;
-}
-
-CompletionRequest UserRequest(std::string model, std::string text) {
-  CompletionRequest request;
-  request.model = std::move(model);
-  request.messages.push_back(Message::User(std::move(text)));
-  return request;
 }
 
 // --- request bodies --------------------------------------------------------------------------
@@ -298,7 +216,7 @@ TEST_CASE("Request: a conversation with every option", "[codec]") {
   user.name = "alice";
   Message call = Message::Assistant("");
   call.tool_calls.push_back(
-      {"call_abc123", "get_current_weather", "{\n\"location\": \"Boston, MA\"\n}"});
+      {"call_abc123", "get_current_weather", "{\n\"location\": \"Boston, MA\"\n}", ""});
   request.messages = {
       system, user, call,
       Message::ToolResult("call_abc123", R"({"temperature": 22, "unit": "celsius"})"),
@@ -316,7 +234,7 @@ TEST_CASE("Request: a conversation with every option", "[codec]") {
 TEST_CASE("Request: an assistant message with text and tool calls keeps its text", "[codec]") {
   CompletionRequest request = UserRequest("m", "hi");
   Message call = Message::Assistant("Let me check.");
-  call.tool_calls.push_back({"call_1", "f", "{}"});
+  call.tool_calls.push_back({"call_1", "f", "{}", ""});
   request.messages.push_back(call);
   CHECK_THAT(Body(request), Catch::Contains(R"({"role":"assistant","content":"Let me check.",)"));
 }
@@ -465,7 +383,7 @@ TEST_CASE("Request: invalid requests are kInvalidArgument naming the field", "[c
     expected = "messages[1].name: OpenAI tool messages carry no name";
   }
   SECTION("tool calls in a user message") {
-    request.messages[0].tool_calls.push_back({"call_1", "f", "{}"});
+    request.messages[0].tool_calls.push_back({"call_1", "f", "{}", ""});
     expected = "messages[0].tool_calls: only assistant messages make tool calls";
   }
   SECTION("tool_call_id in a user message") {
@@ -474,7 +392,7 @@ TEST_CASE("Request: invalid requests are kInvalidArgument naming the field", "[c
   }
   SECTION("a tool call without an id") {
     Message call = Message::Assistant("");
-    call.tool_calls.push_back({"", "f", "{}"});
+    call.tool_calls.push_back({"", "f", "{}", ""});
     request.messages.push_back(call);
     expected = "messages[1].tool_calls[0].id: empty";
   }
@@ -484,7 +402,7 @@ TEST_CASE("Request: invalid requests are kInvalidArgument naming the field", "[c
   }
   SECTION("tool call arguments that are not UTF-8") {
     Message call = Message::Assistant("");
-    call.tool_calls.push_back({"call_1", "f", "{\"city\": \"S\xE3o Paulo\"}"});
+    call.tool_calls.push_back({"call_1", "f", "{\"city\": \"S\xE3o Paulo\"}", ""});
     request.messages.push_back(call);
     expected = "messages[1].tool_calls[0].arguments: not valid UTF-8";
   }
@@ -1076,10 +994,8 @@ Error Mapped(ErrorCode code, int status) {
 }
 
 Error Refine(const std::string& golden_or_body, ErrorCode code, int status, bool golden = true) {
-  HttpResponse response;
-  response.status = status;
-  response.body = golden ? ReadGolden(golden_or_body) : golden_or_body;
-  return LocalProvider()->ParseError(response, Mapped(code, status));
+  return test::Refined(LocalProvider(), status,
+                       golden ? ReadGolden(golden_or_body) : golden_or_body, Mapped(code, status));
 }
 
 TEST_CASE("ParseError: 400 keeps the code and adds message, type and param", "[codec]") {
@@ -1189,7 +1105,7 @@ TEST_CASE("ParseError: a mapped error without a message gets one from the status
 }
 
 TEST_CASE("SanitizeForMessage keeps UTF-8, drops control characters and cuts cleanly", "[codec]") {
-  using openai::SanitizeForMessage;
+  using providers::SanitizeForMessage;
   CHECK(SanitizeForMessage("  caf\xC3\xA9\n\n\tok  ", 100) == "caf\xC3\xA9 ok");
   CHECK(SanitizeForMessage("bad \xC3 byte", 100) == "bad ? byte");
   CHECK(SanitizeForMessage("abcdef", 3) == "abc...");
@@ -1245,11 +1161,7 @@ TEST_CASE("The API key never appears in an error message", "[codec]") {
   errors.push_back(ErrorOf(MakeOpenAIProvider(config)));
 
   REQUIRE(errors.size() == 11);
-  for (const Error& error : errors) {
-    INFO(error.ToString());
-    CHECK(error.ToString().find(key) == std::string::npos);
-    CHECK(error.ToString().find(key.substr(0, 16)) == std::string::npos);  // nor a prefix
-  }
+  test::CheckKeyNeverShown(errors, key);  // nor a prefix of it
   CHECK_THAT(errors[2].message(), Catch::Contains("[REDACTED]"));
 }
 

@@ -1,63 +1,36 @@
 // The Chat Completions stream decoder on golden streams, split at every byte offset.
-#include <fstream>
-#include <sstream>
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "codec_test_util.h"
 #include "prsm/providers/openai.h"
 
 using prsm::Completion;
 using prsm::ErrorCode;
 using prsm::FinishReason;
-using prsm::Result;
 using prsm::StreamEvent;
+using prsm::test::Decoded;
 
 namespace {
 
-std::string Golden(const std::string& name) {
-  std::ifstream in(std::string(PRSM_TEST_DATA_DIR) + "/openai/" + name, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string Golden(const std::string& name) { return prsm::test::ReadGolden("openai", name); }
 
 std::shared_ptr<const prsm::Provider> Provider(const std::string& key = "sk-test") {
   prsm::OpenAIConfig config;
   config.id = "openai-test";
   config.base_url = "http://127.0.0.1:1/v1";
   config.api_key = key;
-  auto provider = prsm::MakeOpenAIProvider(config);
-  REQUIRE(provider);
-  return *provider;
+  return prsm::test::RequireProvider(prsm::MakeOpenAIProvider(config));
 }
 
-struct Decoded {
-  std::vector<StreamEvent> events;
-  Result<Completion> completion = prsm::Error(ErrorCode::kUnknown, "not finished");
-  std::optional<prsm::Error> feed_error;
-};
-
 // Feeds `stream` in pieces cut at `cuts` (byte offsets, ascending).
-Decoded Decode(const prsm::Provider& provider, std::string_view stream,
-               std::vector<std::size_t> cuts = {}) {
-  Decoded out;
-  auto decoder = provider.NewStreamDecoder();
-  REQUIRE(decoder);
-  std::size_t at = 0;
-  cuts.push_back(stream.size());
-  for (std::size_t cut : cuts) {
-    auto fed = decoder->Feed(stream.substr(at, cut - at), out.events);
-    at = cut;
-    if (!fed) {
-      out.feed_error = fed.error();
-      return out;
-    }
-  }
-  out.completion = decoder->Finish(out.events);
-  return out;
+Decoded Decode(const std::shared_ptr<const prsm::Provider>& provider, std::string_view stream,
+               const std::vector<std::size_t>& cuts = {}) {
+  return prsm::test::Decode(provider, prsm::test::CutAt(stream, cuts));
 }
 
 std::string Describe(const std::vector<StreamEvent>& events) {
@@ -75,8 +48,8 @@ std::string Describe(const std::vector<StreamEvent>& events) {
 
 TEST_CASE("OpenAI stream: text deltas, finish, usage, assembled completion", "[codec][stream]") {
   auto provider = Provider();
-  const auto decoded = Decode(*provider, Golden("stream_text.sse"));
-  REQUIRE_FALSE(decoded.feed_error);
+  const auto decoded = Decode(provider, Golden("stream_text.sse"));
+  REQUIRE(decoded.fed);
   REQUIRE(decoded.completion);
   const Completion& completion = *decoded.completion;
   CHECK(completion.text == "Hello w\xC3\xB6rld");
@@ -100,7 +73,7 @@ TEST_CASE("OpenAI stream: text deltas, finish, usage, assembled completion", "[c
 
 TEST_CASE("OpenAI stream: tool-call fragments assemble into whole calls", "[codec][stream]") {
   auto provider = Provider();
-  const auto decoded = Decode(*provider, Golden("stream_tool_calls.sse"));
+  const auto decoded = Decode(provider, Golden("stream_tool_calls.sse"));
   REQUIRE(decoded.completion);
   const Completion& completion = *decoded.completion;
   CHECK(completion.finish_reason == FinishReason::kToolCalls);
@@ -121,12 +94,12 @@ TEST_CASE("OpenAI stream: every split at every byte offset decodes the same", "[
   auto provider = Provider();
   for (const char* name : {"stream_text.sse", "stream_tool_calls.sse"}) {
     const std::string stream = Golden(name);
-    const auto whole = Decode(*provider, stream);
+    const auto whole = Decode(provider, stream);
     REQUIRE(whole.completion);
     const std::string expected = Describe(whole.events);
     for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
       INFO(name << " split at byte " << cut);
-      const auto split = Decode(*provider, stream, {cut});
+      const auto split = Decode(provider, stream, {cut});
       REQUIRE(split.completion);
       CHECK(Describe(split.events) == expected);
       CHECK(split.completion->text == whole.completion->text);
@@ -136,7 +109,7 @@ TEST_CASE("OpenAI stream: every split at every byte offset decodes the same", "[
     // And one byte at a time.
     std::vector<std::size_t> every;
     for (std::size_t i = 1; i < stream.size(); ++i) every.push_back(i);
-    const auto bytewise = Decode(*provider, stream, every);
+    const auto bytewise = Decode(provider, stream, every);
     REQUIRE(bytewise.completion);
     CHECK(Describe(bytewise.events) == expected);
   }
@@ -144,11 +117,11 @@ TEST_CASE("OpenAI stream: every split at every byte offset decodes the same", "[
 
 TEST_CASE("OpenAI stream: an error inside the stream is the vendor's error", "[codec][stream]") {
   auto provider = Provider("sk-canary-stream-key");
-  const auto decoded = Decode(*provider, Golden("stream_error.sse"));
-  REQUIRE(decoded.feed_error);
-  CHECK(decoded.feed_error->code() == ErrorCode::kUnavailable);  // server_error
-  CHECK(decoded.feed_error->provider() == "openai-test");
-  CHECK(decoded.feed_error->message().find("server had an error") != std::string::npos);
+  const auto decoded = Decode(provider, Golden("stream_error.sse"));
+  REQUIRE_FALSE(decoded.fed);
+  CHECK(decoded.fed.error().code() == ErrorCode::kUnavailable);  // server_error
+  CHECK(decoded.fed.error().provider() == "openai-test");
+  CHECK(decoded.fed.error().message().find("server had an error") != std::string::npos);
   CHECK(decoded.events.size() == 1);  // the delta before the error still arrived
 }
 
@@ -159,44 +132,44 @@ TEST_CASE("OpenAI stream: cut short, malformed or foreign streams are clear erro
 
   SECTION("ended before [DONE]") {
     const std::size_t done = stream.find("data: [DONE]");
-    const auto decoded = Decode(*provider, stream.substr(0, done));
+    const auto decoded = Decode(provider, stream.substr(0, done));
     REQUIRE_FALSE(decoded.completion);
     CHECK(decoded.completion.error().code() == ErrorCode::kUnavailable);
     CHECK(decoded.completion.error().provider() == "openai-test");
   }
   SECTION("ended inside an event") {
-    const auto decoded = Decode(*provider, stream.substr(0, 40));
+    const auto decoded = Decode(provider, stream.substr(0, 40));
     REQUIRE_FALSE(decoded.completion);
     CHECK(decoded.completion.error().code() == ErrorCode::kDataLoss);
   }
   SECTION("valid JSON of the wrong shape") {
-    const auto decoded = Decode(*provider, "data: {\"choices\":{\"0\":1}}\n\n");
-    REQUIRE(decoded.feed_error);
-    CHECK(decoded.feed_error->code() == ErrorCode::kDataLoss);
-    CHECK(decoded.feed_error->message().find("choices") != std::string::npos);
+    const auto decoded = Decode(provider, "data: {\"choices\":{\"0\":1}}\n\n");
+    REQUIRE_FALSE(decoded.fed);
+    CHECK(decoded.fed.error().code() == ErrorCode::kDataLoss);
+    CHECK(decoded.fed.error().message().find("choices") != std::string::npos);
   }
   SECTION("not JSON") {
-    const auto decoded = Decode(*provider, "data: <html>oops</html>\n\n");
-    REQUIRE(decoded.feed_error);
-    CHECK(decoded.feed_error->code() == ErrorCode::kDataLoss);
+    const auto decoded = Decode(provider, "data: <html>oops</html>\n\n");
+    REQUIRE_FALSE(decoded.fed);
+    CHECK(decoded.fed.error().code() == ErrorCode::kDataLoss);
   }
   SECTION("not UTF-8") {
     const auto decoded = Decode(
-        *provider, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xFF\xFE\"}}]}\n\n");
-    REQUIRE(decoded.feed_error);
-    CHECK(decoded.feed_error->code() == ErrorCode::kDataLoss);
-    CHECK(decoded.feed_error->provider() == "openai-test");
+        provider, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xFF\xFE\"}}]}\n\n");
+    REQUIRE_FALSE(decoded.fed);
+    CHECK(decoded.fed.error().code() == ErrorCode::kDataLoss);
+    CHECK(decoded.fed.error().provider() == "openai-test");
   }
   SECTION("an unknown event type") {
-    const auto decoded = Decode(*provider, "event: response.created\ndata: {}\n\n");
-    REQUIRE(decoded.feed_error);
-    CHECK(decoded.feed_error->code() == ErrorCode::kDataLoss);
-    CHECK(decoded.feed_error->message().find("response.created") != std::string::npos);
+    const auto decoded = Decode(provider, "event: response.created\ndata: {}\n\n");
+    REQUIRE_FALSE(decoded.fed);
+    CHECK(decoded.fed.error().code() == ErrorCode::kDataLoss);
+    CHECK(decoded.fed.error().message().find("response.created") != std::string::npos);
   }
   SECTION("data after [DONE]") {
-    const auto decoded = Decode(*provider, "data: [DONE]\n\ndata: {}\n\n");
-    REQUIRE(decoded.feed_error);
-    CHECK(decoded.feed_error->code() == ErrorCode::kDataLoss);
+    const auto decoded = Decode(provider, "data: [DONE]\n\ndata: {}\n\n");
+    REQUIRE_FALSE(decoded.fed);
+    CHECK(decoded.fed.error().code() == ErrorCode::kDataLoss);
   }
 }
 
