@@ -98,8 +98,13 @@ void CheckKeyNotLeaked(const Sent& sent) {
 
 }  // namespace
 
-PrismHarness::PrismHarness(const std::string& name, const std::string& served_spec)
-    : server_(PrismOptions(name, served_spec)) {}
+PrismHarness::PrismHarness(const std::string& name, const std::string& served_spec,
+                           std::string trimmed_copy)
+    : trimmed_copy_{std::move(trimmed_copy)}, server_(PrismOptions(name, served_spec)) {}
+
+PrismHarness::OwnedFile::~OwnedFile() {
+  if (!path.empty()) std::remove(path.c_str());
+}
 
 PrismHarness* PrismHarness::For(const std::string& spec, const std::vector<std::string>& paths) {
   static std::map<std::string, std::unique_ptr<PrismHarness>> harnesses;
@@ -124,8 +129,8 @@ PrismHarness* PrismHarness::For(const std::string& spec, const std::vector<std::
       }
       std::cout << trim.output;
     }
-    harness = std::make_unique<PrismHarness>(name, served);
-    if (served != SpecPath(spec)) std::remove(served.c_str());  // loaded (or failed) by now
+    harness = std::make_unique<PrismHarness>(name, served,
+                                             served != SpecPath(spec) ? served : std::string());
   }
   if (!harness->server_.ok()) {
     FAIL_CHECK("Prism could not serve " << spec << ": " << harness->server_.error());

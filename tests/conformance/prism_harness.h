@@ -74,9 +74,19 @@ class PrismHarness {
 
   double startup_seconds() const { return server_.startup_time().count() / 1000.0; }
 
-  PrismHarness(const std::string& name, const std::string& served_spec);
+  /// `trimmed_copy`: a file of ours to delete once Prism has stopped (empty: none).
+  PrismHarness(const std::string& name, const std::string& served_spec, std::string trimmed_copy);
 
  private:
+  // Deletes a file when destroyed.
+  struct OwnedFile {
+    std::string path;
+    ~OwnedFile();
+  };
+  // Prism watches the spec it serves and stops serving when the file goes away, so the trimmed
+  // copy must outlive the server: declared first, it is destroyed after server_ (deleting it
+  // right after start-up made Prism drop out mid-test on a loaded machine).
+  OwnedFile trimmed_copy_;
   PeerServer server_;
 };
 
