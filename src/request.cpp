@@ -124,7 +124,8 @@ Result<void> Request::PrepareRoute() {
     eligible_ = &*filtered_models_;
   }
 
-  const RoutingContext context{*eligible_, host_.model_stats()};
+  features_ = AnalyzeQuery(query_);
+  const RoutingContext context{*eligible_, host_.model_stats(), features_};
   auto plan = CallPlugin<RoutePlan>({"routing strategy", routing_->name(), "Plan"},
                                     [&] { return routing_->Plan(query_, context); });
   if (!plan) return std::move(plan).error();

@@ -150,6 +150,7 @@ class Request {
   std::optional<ModelCatalog> filtered_models_;
   const ModelCatalog* eligible_ = nullptr;
 
+  QueryFeatures features_;
   RoutePlan plan_;
   net::Clock::time_point started_;
   net::Clock::time_point deadline_;

@@ -13,7 +13,11 @@
 #define PRSM_CONSENSUS_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,10 +28,18 @@
 
 namespace prsm {
 
-/// One attempt's outcome, as a rule sees it.
+/// One attempt's outcome, as a rule sees it. The orchestrator fills every field.
 struct Candidate {
   std::string model;  ///< The registered model name.
   Result<Completion> result;
+  /// The query's domain (QueryContext::attributes["domain"], else the one the query analyser
+  /// found; empty when unknown), and this model's expected quality there, in [0, 1], from its
+  /// ModelSpec priors and what the routing strategy has learned.
+  std::string domain;
+  double prior_quality = 0.5;
+  /// The model's own confidence in its answer, from logprobs (LogprobConfidence), when it gave
+  /// them.
+  std::optional<double> confidence;
 };
 
 /// A rule's verdict.
@@ -59,6 +71,112 @@ class PRSM_EXPORT ConsensusRule {
 
 /// Accepts the first successful answer as soon as it arrives, and cancels the rest.
 PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeFirstSuccessRule();
+
+// --- Comparing answers ----------------------------------------------------------------------
+
+/// What part of a completion is "the answer", so that answers can be compared.
+struct AnswerFormat {
+  enum class Kind : std::uint8_t {
+    kNormalizedText,  ///< The whole text, lower-cased, whitespace collapsed, outer punctuation
+                      ///< and markdown emphasis dropped.
+    kChoice,          ///< A multiple-choice letter A-J ("The answer is (B)", "**B.**", "B").
+    kNumber,          ///< The final number ("#### 1,234" → "1234", "42.0" → "42", "-0.5").
+    kYesNo,           ///< "yes" or "no" (also true/false, correct/incorrect).
+    kJsonField,       ///< The value at `json_field` (dotted path) of the text parsed as JSON.
+    kSimilarText,     ///< Free text: two answers agree when TextSimilarity >= `similarity`.
+  };
+  Kind kind = Kind::kNormalizedText;
+  std::string json_field;  ///< kJsonField: e.g. "answer" or "result.label".
+  double similarity = 0.6;  ///< kSimilarText: the agreement threshold, in (0, 1].
+};
+
+/// The canonical answer in `text` under `format`, or nullopt when none can be found (such a
+/// candidate cannot vote). For kSimilarText, the normalised text.
+PRSM_EXPORT std::optional<std::string> ExtractAnswer(std::string_view text,
+                                                     const AnswerFormat& format);
+
+/// Whether two extracted answers agree under `format` (equality, or similarity for
+/// kSimilarText).
+PRSM_EXPORT bool AnswersAgree(std::string_view a, std::string_view b, const AnswerFormat& format);
+
+/// Similarity of two texts in [0, 1]: the Jaccard index of their normalised word sets. Cheap
+/// (no model), symmetric, 1 for equal texts.
+PRSM_EXPORT double TextSimilarity(std::string_view a, std::string_view b);
+
+/// The model's confidence in `completion` from its logprobs: the geometric mean of the token
+/// probabilities, in [0, 1]; nullopt when it has no logprobs.
+PRSM_EXPORT std::optional<double> LogprobConfidence(const Completion& completion);
+
+// --- Voting rules ---------------------------------------------------------------------------
+
+/// How a vote is held.
+struct VoteOptions {
+  AnswerFormat answer;
+  /// The share of the voting weight the winning answer needs: the seed's `consensus_threshold`
+  /// (0.8 demands a four-to-one agreement). In (0, 1]. A strict majority is 0.5 plus a hair:
+  /// the rule accepts when the winner's share is >= threshold and it beats every other answer.
+  double threshold = 0.5;
+  /// The fewest agreeing answers for acceptance (2 forbids accepting a lone answer).
+  std::size_t min_agreeing = 1;
+  /// Decide as soon as the answers still to come cannot change the outcome, cancelling them.
+  bool decide_early = true;
+};
+
+/// Majority vote: each successful candidate with an extractable answer has one vote.
+PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeMajorityVoteRule(VoteOptions options = {});
+
+/// A weighted vote: each answer's weight is its model's weight (`model_weights`, default 1)
+/// times, when `use_priors`, the candidate's prior quality, times, when `use_confidence`, its
+/// logprob confidence (when it has one). The decision's confidence is the winner's share.
+struct WeightedVoteOptions {
+  VoteOptions vote;
+  std::map<std::string, double> model_weights;
+  bool use_priors = true;
+  bool use_confidence = true;
+};
+PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeWeightedConfidenceRule(
+    WeightedVoteOptions options = {});
+
+/// Expert models: for a query of a domain with experts, the first expert's answer that is
+/// supported by at least `min_support` other candidates (or stands alone when `min_support` is
+/// 0) is accepted; otherwise, and for other domains, a weighted vote decides.
+struct ExpertOptions {
+  /// Domain → expert models, most trusted first, e.g. {"code", {"gpt-4.1", "claude-sonnet-4-5"}}.
+  std::map<std::string, std::vector<std::string>> experts;
+  std::size_t min_support = 0;
+  WeightedVoteOptions fallback;
+};
+PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeExpertRule(ExpertOptions options);
+
+/// Accepts a single answer only when the model is confident enough: the candidate's logprob
+/// confidence must reach `min_confidence` (candidates without logprobs are rejected). For
+/// cascades: a cheap model's sure answer stands, an unsure one escalates.
+PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeConfidenceRule(double min_confidence);
+
+// --- Escalation to a human ------------------------------------------------------------------
+
+/// Why a request was escalated: its query, every candidate of its last stage and the rule's
+/// verdict on them.
+struct Escalation {
+  std::uint64_t request_id = 0;
+  Query query;
+  std::vector<Candidate> candidates;
+  Decision decision;
+};
+
+/// The human's answer: a completion (prsm accounts it as from the model "human", at no cost),
+/// or an error (the request then fails with it). May be called from any thread, once; later
+/// calls and calls after the request's deadline are ignored.
+using EscalationReply = std::function<void(Result<Completion>)>;
+
+/// Receives requests no rule could accept, when the orchestrator has one
+/// (OrchestratorOptions::escalation). Called on the loop thread: must not block; answer later
+/// through `reply`, from any thread. The request waits for the reply until its deadline.
+class PRSM_EXPORT EscalationHandler {
+ public:
+  virtual ~EscalationHandler();
+  virtual void Escalate(const Escalation& escalation, EscalationReply reply) = 0;
+};
 
 }  // namespace prsm
 

@@ -35,7 +35,9 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -62,6 +64,13 @@ enum class LogLevel : std::uint8_t { kDebug, kInfo, kWarning, kError };
 /// Receives prsm's diagnostics. prsm itself never writes to stdout or stderr. Called on the
 /// loop thread; must not block. Lines never contain API keys.
 using LogSink = std::function<void(LogLevel level, std::string_view message)>;
+
+/// A spending cap over a sliding window of time, for one orchestrator.
+struct Budget {
+  /// USD that may be spent in any `window`; unset = no cap.
+  std::optional<double> usd;
+  std::chrono::seconds window{std::chrono::hours(1)};
+};
 
 /// Everything fixed when the orchestrator is created.
 struct OrchestratorOptions {
@@ -95,6 +104,16 @@ struct OrchestratorOptions {
   std::string ca_bundle_path;
   /// Diagnostics; default: discarded.
   LogSink log_sink;
+  /// Receives requests no consensus rule could accept (human in the loop); default: none, and
+  /// such requests fail with kNoConsensus.
+  std::shared_ptr<EscalationHandler> escalation;
+  /// The orchestrator's spending cap. Before each attempt prsm reserves its worst-case cost
+  /// (WorstCaseCostUsd) against this budget and against the query's QueryContext::max_cost_usd,
+  /// and settles on the real cost when it ends; an attempt that does not fit is not sent
+  /// (kBudgetExceeded), and the plan moves on as after any failure.
+  Budget budget;
+  /// How many finished requests Feedback() can still reach (the oldest are forgotten).
+  std::size_t feedback_window = 10000;
 };
 
 /// The callback of `Submit()` and `Stream()`.
@@ -130,7 +149,17 @@ class PRSM_EXPORT RequestHandle {
   std::shared_ptr<detail::RequestControl> control_;
 };
 
-/// Running totals since creation.
+/// Running totals of one model.
+struct ModelTotals {
+  std::uint64_t attempts = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t cancelled = 0;
+  Usage usage;
+  double cost_usd = 0.0;
+};
+
+/// Running totals since creation: the aggregate cost report.
 struct OrchestratorStats {
   std::uint64_t submitted = 0;
   std::uint64_t succeeded = 0;
@@ -138,6 +167,11 @@ struct OrchestratorStats {
   std::size_t in_flight = 0;
   std::uint64_t attempts = 0;
   double cost_usd = 0.0;
+  std::uint64_t escalated = 0;       ///< Requests handed to the EscalationHandler.
+  std::uint64_t budget_refusals = 0;  ///< Attempts not sent for lack of budget.
+  /// Spent in the current Budget window (0 without a budget).
+  double budget_window_spent_usd = 0.0;
+  std::map<std::string, ModelTotals> by_model;
 };
 
 /// The orchestrator. See the file comment for the threading, lifetime and error contracts.
@@ -189,6 +223,19 @@ class PRSM_EXPORT MultiLLMOrchestrator {
 
   /// Running totals. Thread-safe.
   OrchestratorStats stats() const;
+
+  /// Tells the routing strategy how good the answer of request `request_id` was (`score` in
+  /// [0, 1], e.g. 1 = correct): how strategies learn. Thread-safe; returns at once.
+  /// Errors: kInvalidArgument for a score outside [0, 1]; kNotFound when the request is not
+  /// among the last `feedback_window` that finished with an answer.
+  Result<void> Feedback(std::uint64_t request_id, double score);
+
+  /// The routing strategy's learned state (RoutingStrategy::SaveState), read on the loop
+  /// thread. Blocks until read; not from a callback (kFailedPrecondition).
+  Result<std::string> SaveRoutingState();
+  /// Restores a state saved earlier (RoutingStrategy::LoadState), on the loop thread. Blocks;
+  /// not from a callback (kFailedPrecondition).
+  Result<void> LoadRoutingState(std::string state);
 
  private:
   class Impl;

@@ -20,10 +20,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "prsm/consensus.h"
 #include "prsm/export.h"
 #include "prsm/model.h"
 #include "prsm/status.h"
@@ -47,6 +49,15 @@ struct PlanStage {
   /// 0: all attempts start at once. Otherwise attempt i starts i * stagger after the stage
   /// began, unless the stage was decided before (hedged requests).
   std::chrono::milliseconds stagger{0};
+  /// This stage's acceptance test; null = the orchestrator's consensus rule. A cascade gives
+  /// its cheap stages a demanding test and its last stage an accepting one.
+  std::shared_ptr<const ConsensusRule> rule;
+  /// Cross-validation: when the rule accepts an answer, these models are asked whether it is
+  /// correct (a yes/no check of the question and the answer); the stage accepts only if at
+  /// least `verify_threshold` of the verifiers that answered say yes, and counts as rejected
+  /// otherwise (so a kOnRejection stage may follow).
+  std::vector<std::string> verifiers;
+  double verify_threshold = 0.5;
 };
 
 /// The strategy's answer: stages in order, and why.
@@ -64,6 +75,34 @@ struct ModelStats {
   double latency_ewma_ms = 0.0;
 };
 
+/// What the query analyser found in a query: cheap textual features, computed in microseconds
+/// without asking any model.
+struct QueryFeatures {
+  /// "math", "code", "science", "finance", "legal", "medical", "writing", "general", or the
+  /// host's QueryContext::attributes["domain"] when given (it wins).
+  std::string domain = "general";
+  /// 0 (trivial) to 1 (hard): length, reasoning cues, maths, code, multi-part questions, and
+  /// the host's attributes["complexity"] ("low", "medium", "high" or a number) when given.
+  double complexity = 0.0;
+  bool needs_reasoning = false;  ///< "prove", "step by step", "why", multi-step word problems...
+  bool has_code = false;
+  bool has_math = false;
+  bool multiple_choice = false;  ///< Options labelled A-D (or more) in the prompt.
+  std::size_t prompt_tokens = 0;  ///< Estimated: about four characters a token.
+};
+
+/// Analyses `query`. Deterministic, never fails, microseconds.
+PRSM_EXPORT QueryFeatures AnalyzeQuery(const Query& query);
+
+/// The quality `model` is expected to reach on a query with `features`, in [0, 1]:
+/// `domain_quality[domain]` when set, else `quality`.
+PRSM_EXPORT double PriorQuality(const ModelSpec& model, const QueryFeatures& features);
+
+/// The most one call of `model` on `query` can cost, in USD: every prompt token at the input
+/// price plus the most output it may produce (the request's max_tokens, else the model's
+/// max_output_tokens, else 4096) at the output price. What budgets reserve before a call.
+PRSM_EXPORT double WorstCaseCostUsd(const ModelSpec& model, const Query& query);
+
 /// What a strategy may look at besides the query. References are valid during the call only.
 struct RoutingContext {
   /// The models this query may use: registered, and allowed by `QueryContext::models`, in the
@@ -71,6 +110,8 @@ struct RoutingContext {
   const ModelCatalog& models;
   /// Observed statistics by model name; a model without an entry has not been asked yet.
   const std::map<std::string, ModelStats>& stats;
+  /// AnalyzeQuery(query), computed once by the orchestrator.
+  const QueryFeatures& features;
 };
 
 /// The routing plug-in interface. See the file comment for the threading contract.
@@ -87,6 +128,17 @@ class PRSM_EXPORT RoutingStrategy {
   /// Called after each request this strategy planned has finished, successful or not, with the
   /// response when there is one. For strategies that learn from outcomes; default: nothing.
   virtual void Observe(const Query& query, const Result<Response>& outcome);
+
+  /// The host's verdict on an answer this strategy routed (MultiLLMOrchestrator::Feedback):
+  /// `score` in [0, 1] for `response`. For strategies that learn; default: nothing.
+  virtual void Feedback(const Query& query, const Response& response, double score);
+
+  /// What the strategy has learned, as text (JSON), to save and load across restarts.
+  /// Default: kUnimplemented (nothing learned, nothing to save).
+  virtual Result<std::string> SaveState() const;
+  /// Restores what SaveState returned. Errors: kInvalidArgument for text it cannot read (the
+  /// strategy is then unchanged); default kUnimplemented.
+  virtual Result<void> LoadState(std::string_view state);
 };
 
 /// Asks one model: the first of `QueryContext::models` if the query names some, else the first
@@ -96,6 +148,89 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeSingleModelRouting(bool fallbac
 /// Asks the first `n` eligible models at once (all of them when `n` is 0), in one stage. Pair it
 /// with `MakeFirstSuccessRule()` for "first success wins" or with a voting rule.
 PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeFanOutRouting(std::size_t n = 0);
+
+// --- Strategies that weigh quality, cost and latency ---------------------------------------
+//
+// Each honours the query's context: QueryContext::models (only those), min_quality (models
+// expected below it are not chosen while one above it exists), max_cost_usd (models whose
+// worst-case cost exceeds it are not chosen) and timeout (models whose observed or prior
+// latency exceeds it are not chosen). Each plans the chosen model first and, with `fallback`,
+// the others in its order of preference as fallback stages.
+
+/// The options the weighing strategies share.
+struct WeighingOptions {
+  /// The quality floor when the query sets none.
+  double min_quality = 0.0;
+  /// Plan the other eligible models as fallback stages (taken on failure).
+  bool fallback = true;
+};
+
+/// The cheapest model expected to meet the quality floor.
+PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeCostOptimizedRouting(WeighingOptions options = {});
+
+/// The model of highest expected quality for the query's domain (cost breaks ties).
+PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeQualityFocusedRouting(
+    WeighingOptions options = {});
+
+/// The best weighted score: quality_weight * quality - cost_weight * (cost / the dearest
+/// eligible cost) - latency_weight * (latency / the slowest eligible latency), all in [0, 1].
+struct BalancedOptions {
+  WeighingOptions base;
+  double quality_weight = 1.0;
+  double cost_weight = 0.5;
+  double latency_weight = 0.25;
+};
+PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeBalancedRouting(BalancedOptions options = {});
+
+/// The seed's `routing_strategy='intelligent'`: analyses the query (AnalyzeQuery), sets the
+/// quality it needs from its complexity (`base_quality_bar` for a trivial query rising to
+/// `hard_quality_bar` for the hardest), and plans the cheapest model expected to reach it,
+/// with a cascade to the strongest model when the cheap answer is rejected. Expected quality is
+/// the prior (PriorQuality) corrected by what Feedback() taught it, per model and domain.
+struct IntelligentOptions {
+  WeighingOptions base;
+  double base_quality_bar = 0.6;
+  double hard_quality_bar = 0.9;
+  /// Add the strongest model as a kOnRejection stage behind a cheaper first choice, so a
+  /// consensus rule that rejects the cheap answer escalates it.
+  bool escalate_on_rejection = true;
+};
+PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeIntelligentRouting(
+    IntelligentOptions options = {});
+
+/// Cheap first, stronger only when the answer is not trusted. Stages from the cheapest model
+/// to the dearest (or `models` in the given order); every stage but the last asks its model
+/// `samples` times and accepts under `accept` (a vote among the samples, `min_agreeing` of
+/// them) or, when `min_confidence` is set, when the answer's logprob confidence reaches it;
+/// the last stage accepts any answer. `verifiers` adds cross-validation to the cheap stages.
+/// Feedback() calibrates: per stage, the agreement (or confidence) threshold that kept the
+/// accepted answers' mean score at `target_quality` on the answers it has seen.
+struct CascadeOptions {
+  std::vector<std::string> models;
+  std::size_t samples = 3;
+  VoteOptions accept;
+  std::optional<double> min_confidence;
+  std::vector<std::string> verifiers;
+  double target_quality = 0.9;
+};
+PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeCascadeRouting(CascadeOptions options = {});
+
+/// Learns from outcomes: per model, domain and complexity band, a Beta posterior of the score
+/// Feedback() reports (seeded by the prior quality), and per model the latency it observes.
+/// Routes to the cheapest model whose posterior mean reaches the quality bar, exploring by
+/// Thompson sampling (`exploration` scales the sampling noise; 0 = greedy); `latency_weight`
+/// prefers models that answer fast (latency-aware routing). SaveState/LoadState keep what it
+/// learned across restarts.
+struct LearnedOptions {
+  WeighingOptions base;
+  double quality_bar = 0.8;
+  double exploration = 1.0;
+  double latency_weight = 0.0;
+  /// Weight of the prior, in pseudo-observations.
+  double prior_strength = 4.0;
+  std::uint64_t seed = 42;  ///< Of the exploration's random numbers (reproducible runs).
+};
+PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeLearnedRouting(LearnedOptions options = {});
 
 }  // namespace prsm
 

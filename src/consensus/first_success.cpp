@@ -8,6 +8,8 @@ namespace prsm {
 
 ConsensusRule::~ConsensusRule() = default;
 
+EscalationHandler::~EscalationHandler() = default;
+
 namespace {
 
 class FirstSuccessRule final : public ConsensusRule {

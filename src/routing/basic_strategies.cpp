@@ -11,6 +11,19 @@ RoutingStrategy::~RoutingStrategy() = default;
 
 void RoutingStrategy::Observe(const Query& /*query*/, const Result<Response>& /*outcome*/) {}
 
+void RoutingStrategy::Feedback(const Query& /*query*/, const Response& /*response*/,
+                               double /*score*/) {}
+
+Result<std::string> RoutingStrategy::SaveState() const {
+  return Error(ErrorCode::kUnimplemented,
+               fmt::format("routing strategy '{}' learns nothing to save", name()));
+}
+
+Result<void> RoutingStrategy::LoadState(std::string_view /*state*/) {
+  return Error(ErrorCode::kUnimplemented,
+               fmt::format("routing strategy '{}' has no state to load", name()));
+}
+
 namespace {
 
 class SingleModelRouting final : public RoutingStrategy {

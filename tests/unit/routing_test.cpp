@@ -20,12 +20,13 @@ ModelCatalog Catalog(std::initializer_list<const char*> names) {
   return catalog;
 }
 const std::map<std::string, prsm::ModelStats> kNoStats;
+const prsm::QueryFeatures kFeatures;
 }  // namespace
 
 TEST_CASE("single-model routing asks the preferred model only", "[routing]") {
   auto catalog = Catalog({"a", "b", "c"});
   auto strategy = prsm::MakeSingleModelRouting();
-  auto plan = strategy->Plan(Query::FromText("hi"), RoutingContext{catalog, kNoStats});
+  auto plan = strategy->Plan(Query::FromText("hi"), RoutingContext{catalog, kNoStats, kFeatures});
   REQUIRE(plan);
   REQUIRE(plan->stages.size() == 1);
   CHECK(plan->stages[0].models == std::vector<std::string>{"a"});
@@ -36,7 +37,7 @@ TEST_CASE("single-model routing asks the preferred model only", "[routing]") {
 TEST_CASE("single-model routing with fallback chains every model on failure", "[routing]") {
   auto catalog = Catalog({"a", "b", "c"});
   auto plan = prsm::MakeSingleModelRouting(true)->Plan(Query::FromText("hi"),
-                                                       RoutingContext{catalog, kNoStats});
+                                                       RoutingContext{catalog, kNoStats, kFeatures});
   REQUIRE(plan);
   REQUIRE(plan->stages.size() == 3);
   CHECK(plan->stages[1].models == std::vector<std::string>{"b"});
