@@ -1,0 +1,56 @@
+// Reading and writing the envelope of a strategy's saved state (see state_json.h).
+#include "routing/state_json.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace prsm::routing {
+
+Error StateError(const Error& error) {
+  return Error(ErrorCode::kInvalidArgument, fmt::format("invalid state: {}", error.message()));
+}
+
+Result<void> ParseState(std::string_view text, std::string_view format, std::int64_t version,
+                        json::Document& doc) {
+  if (auto parsed = json::ParseJson(text, doc); !parsed) return StateError(parsed.error());
+  const json::Path root("state");
+  if (!doc.IsObject()) return StateError(json::TypeError(root, "object", doc));
+  auto found_format = json::RequiredString(doc, "format", root);
+  if (!found_format) return StateError(found_format.error());
+  if (*found_format != format) {
+    return Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("invalid state: format is '{}', expected '{}'", *found_format, format));
+  }
+  auto found_version = json::RequiredInt64(doc, "version", root);
+  if (!found_version) return StateError(found_version.error());
+  if (*found_version != version) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("invalid state: version {} of '{}' is not supported (expected {})",
+                             *found_version, format, version));
+  }
+  return {};
+}
+
+Result<double> RequiredNumberIn(const json::Value& object, std::string_view key,
+                                const json::Path& path, double low, double high) {
+  auto value = json::RequiredDouble(object, key, path);
+  if (!value) return StateError(value.error());
+  if (!std::isfinite(*value) || *value < low || *value > high) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("invalid state: {}.{} = {} is outside [{}, {}]", path.ToString(), key,
+                             *value, low, high));
+  }
+  return *value;
+}
+
+void BeginState(json::Writer& writer, std::string_view format, std::int64_t version) {
+  writer.StartObject();
+  writer.Key("format");
+  writer.String(format.data(), static_cast<json::rapidjson::SizeType>(format.size()));
+  writer.Key("version");
+  writer.Int64(version);
+}
+
+}  // namespace prsm::routing

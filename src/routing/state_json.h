@@ -1,0 +1,36 @@
+// routing/state_json.h — the envelope of a strategy's saved state: a JSON object with
+// "format" (which strategy wrote it) and "version" (of that format), read back with every
+// problem reported as kInvalidArgument naming the place ("state.cells[3].n: expected number").
+//
+// Thread safety: stateless functions.
+#ifndef PRSM_ROUTING_STATE_JSON_H_
+#define PRSM_ROUTING_STATE_JSON_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "json/json_read.h"
+#include "prsm/status.h"
+
+namespace prsm::routing {
+
+/// Parses `text` into `doc` and checks its "format" and "version" (exactly `version`).
+/// Errors: kInvalidArgument for invalid JSON, a wrong format or an unsupported version.
+Result<void> ParseState(std::string_view text, std::string_view format, std::int64_t version,
+                        json::Document& doc);
+
+/// Re-labels a reader's error (kDataLoss, for untrusted vendor input) as kInvalidArgument, as
+/// LoadState reports text the caller handed it.
+Error StateError(const Error& error);
+
+/// A finite number in [low, high] at `key` of `object`. Errors: kInvalidArgument.
+Result<double> RequiredNumberIn(const json::Value& object, std::string_view key,
+                                const json::Path& path, double low, double high);
+
+/// Writes the envelope's opening: `{"format":..., "version":...` (the caller closes it).
+void BeginState(json::Writer& writer, std::string_view format, std::int64_t version);
+
+}  // namespace prsm::routing
+
+#endif  // PRSM_ROUTING_STATE_JSON_H_
