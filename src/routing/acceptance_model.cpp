@@ -1,0 +1,239 @@
+// Logistic regression fitted by Newton's method (IRLS, ridge-regularised) on a window of recent
+// labelled answers, and the threshold calibration (see acceptance_model.h). With 20 features
+// and at most a few thousand examples a refit costs a few milliseconds; refits are amortised
+// so the cost per label stays in microseconds.
+#include "routing/acceptance_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "routing/state_json.h"
+
+namespace prsm::routing {
+
+namespace {
+
+constexpr std::size_t kN = kAcceptanceFeatureCount;
+// Ridge penalty on every weight but the bias: keeps the fit finite when a feature separates the
+// labels perfectly (a handful of examples often do) and shrinks one-hot domains that are rare.
+constexpr double kRidge = 1.0;
+constexpr int kNewtonSteps = 12;
+// Fewest accepted examples a threshold may rest on, and the margin (standard errors).
+constexpr std::size_t kMinAccepted = 5;
+constexpr double kMarginZ = 1.0;
+
+double Sigmoid(double z) {
+  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
+  const double e = std::exp(z);
+  return e / (1.0 + e);
+}
+
+// Solves a * x = b (a is kN x kN, symmetric positive definite here) by Gaussian elimination
+// with partial pivoting. False when singular.
+bool Solve(std::array<std::array<double, kN>, kN> a, std::array<double, kN> b,
+           std::array<double, kN>& x) {
+  for (std::size_t col = 0; col < kN; ++col) {
+    std::size_t pivot = col;
+    for (std::size_t row = col + 1; row < kN; ++row) {
+      if (std::fabs(a[row][col]) > std::fabs(a[pivot][col])) pivot = row;
+    }
+    if (std::fabs(a[pivot][col]) < 1e-12) return false;
+    std::swap(a[col], a[pivot]);
+    std::swap(b[col], b[pivot]);
+    for (std::size_t row = col + 1; row < kN; ++row) {
+      const double f = a[row][col] / a[col][col];
+      if (f == 0.0) continue;
+      for (std::size_t k = col; k < kN; ++k) a[row][k] -= f * a[col][k];
+      b[row] -= f * b[col];
+    }
+  }
+  for (std::size_t i = kN; i-- > 0;) {
+    double sum = b[i];
+    for (std::size_t k = i + 1; k < kN; ++k) sum -= a[i][k] * x[k];
+    x[i] = sum / a[i][i];
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<double> CalibrateThreshold(std::vector<std::pair<double, double>> examples,
+                                         double target, std::size_t min_count, double z) {
+  std::sort(examples.begin(), examples.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::optional<double> threshold;
+  double sum = 0.0;
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    sum += examples[i].second;
+    // Only between distinct scores: a threshold accepts every example of equal score.
+    if (i + 1 < examples.size() && examples[i + 1].first == examples[i].first) continue;
+    const double k = static_cast<double>(i + 1);
+    if (i + 1 < min_count) continue;
+    const double mean = sum / k;
+    const double bound = mean - z * std::sqrt(std::max(mean * (1.0 - mean), 0.0) / k);
+    if (bound >= target) threshold = examples[i].first;
+  }
+  return threshold;
+}
+
+AcceptanceModel::AcceptanceModel(AcceptanceSettings settings) : settings_(settings) {
+  settings_.max_examples = std::max<std::size_t>(settings_.max_examples, 1);
+}
+
+double AcceptanceModel::Probability(const AcceptanceFeatures& x) const {
+  double z = 0.0;
+  for (std::size_t i = 0; i < kN; ++i) z += weights_[i] * x[i];
+  return Sigmoid(z);
+}
+
+bool AcceptanceModel::Accepts(const AcceptanceFeatures& x) const {
+  return calibrated() && threshold_.has_value() && Probability(x) >= *threshold_;
+}
+
+void AcceptanceModel::Add(const AcceptanceFeatures& x, double label) {
+  if (!std::isfinite(label)) return;
+  examples_.emplace_back(x, std::clamp(label, 0.0, 1.0));
+  while (examples_.size() > settings_.max_examples) examples_.pop_front();
+  ++labels_;
+  ++since_refit_;
+  // Every label while the window is small; about 30 refits per window once it is large.
+  if (since_refit_ >= 1 + examples_.size() / 32 || labels_ == settings_.min_labels) Refit();
+}
+
+void AcceptanceModel::Refit() {
+  since_refit_ = 0;
+  if (examples_.empty()) return;
+  AcceptanceFeatures w = weights_;
+  for (int step = 0; step < kNewtonSteps; ++step) {
+    std::array<std::array<double, kN>, kN> hessian{};
+    std::array<double, kN> gradient{};
+    for (const auto& [x, y] : examples_) {
+      double z = 0.0;
+      for (std::size_t i = 0; i < kN; ++i) z += w[i] * x[i];
+      const double p = Sigmoid(z);
+      const double s = std::max(p * (1.0 - p), 1e-9);
+      for (std::size_t i = 0; i < kN; ++i) {
+        if (x[i] == 0.0) continue;
+        gradient[i] += (p - y) * x[i];
+        for (std::size_t j = i; j < kN; ++j) hessian[i][j] += s * x[i] * x[j];
+      }
+    }
+    for (std::size_t i = 0; i < kN; ++i) {
+      for (std::size_t j = 0; j < i; ++j) hessian[i][j] = hessian[j][i];
+      const double ridge = i == 0 ? 1e-6 : kRidge;
+      hessian[i][i] += ridge;
+      gradient[i] += ridge * w[i];
+    }
+    std::array<double, kN> delta{};
+    if (!Solve(hessian, gradient, delta)) break;
+    double change = 0.0;
+    for (std::size_t i = 0; i < kN; ++i) {
+      w[i] -= delta[i];
+      change = std::max(change, std::fabs(delta[i]));
+    }
+    if (!std::all_of(w.begin(), w.end(), [](double v) { return std::isfinite(v); })) return;
+    if (change < 1e-7) break;
+  }
+  weights_ = w;
+  std::vector<std::pair<double, double>> scored;
+  scored.reserve(examples_.size());
+  for (const auto& [x, y] : examples_) scored.emplace_back(Probability(x), y);
+  threshold_ =
+      CalibrateThreshold(std::move(scored), settings_.target_quality, kMinAccepted, kMarginZ);
+}
+
+void AcceptanceModel::Write(json::Writer& writer) const {
+  writer.StartObject();
+  writer.Key("labels");
+  writer.Uint64(labels_);
+  writer.Key("weights");
+  writer.StartArray();
+  for (double w : weights_) writer.Double(w);
+  writer.EndArray();
+  writer.Key("threshold");
+  if (threshold_) {
+    writer.Double(*threshold_);
+  } else {
+    writer.Null();
+  }
+  writer.Key("examples");
+  writer.StartArray();
+  for (const auto& [x, y] : examples_) {
+    writer.StartArray();
+    for (double v : x) writer.Double(v);
+    writer.Double(y);
+    writer.EndArray();
+  }
+  writer.EndArray();
+  writer.EndObject();
+}
+
+Result<AcceptanceModel> AcceptanceModel::Read(const json::Value& value, const json::Path& path,
+                                              AcceptanceSettings settings) {
+  AcceptanceModel model(settings);
+  if (!value.IsObject()) return StateError(json::TypeError(path, "object", value));
+  auto labels = json::RequiredInt64(value, "labels", path);
+  if (!labels) return StateError(labels.error());
+  if (*labels < 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("invalid state: {}.labels is negative", path.ToString()));
+  }
+  model.labels_ = static_cast<std::size_t>(*labels);
+  constexpr double kMax = std::numeric_limits<double>::max();
+  auto number_array = [&](const json::Value& array, const json::Path& at, std::size_t size,
+                          double* out) -> Result<void> {
+    if (!array.IsArray()) return StateError(json::TypeError(at, "array", array));
+    if (array.Size() != size) {
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("invalid state: {} has {} numbers, expected {}", at.ToString(),
+                               array.Size(), size));
+    }
+    for (json::rapidjson::SizeType i = 0; i < array.Size(); ++i) {
+      auto number = json::AsDouble(array[i], at.Index(i));
+      if (!number) return StateError(number.error());
+      if (!std::isfinite(*number) || std::fabs(*number) > kMax) {
+        return Error(ErrorCode::kInvalidArgument,
+                     fmt::format("invalid state: {} is not finite", at.Index(i).ToString()));
+      }
+      out[i] = *number;
+    }
+    return {};
+  };
+  const json::Path weights_path = path.Member("weights");
+  auto weights = json::RequiredArray(value, "weights", path);
+  if (!weights) return StateError(weights.error());
+  if (auto read = number_array(**weights, weights_path, kN, model.weights_.data()); !read) {
+    return read.error();
+  }
+  const json::Value* threshold = json::FindMember(value, "threshold");
+  if (threshold == nullptr) return StateError(json::MissingError(path.Member("threshold")));
+  if (!threshold->IsNull()) {
+    auto t = RequiredNumberIn(value, "threshold", path, 0.0, 1.0);
+    if (!t) return t.error();
+    model.threshold_ = *t;
+  }
+  const json::Path examples_path = path.Member("examples");
+  auto examples = json::RequiredArray(value, "examples", path);
+  if (!examples) return StateError(examples.error());
+  for (json::rapidjson::SizeType i = 0; i < (*examples)->Size(); ++i) {
+    double row[kN + 1];
+    if (auto read = number_array((**examples)[i], examples_path.Index(i), kN + 1, row); !read) {
+      return read.error();
+    }
+    if (row[kN] < 0.0 || row[kN] > 1.0) {
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("invalid state: {}: label outside [0, 1]",
+                               examples_path.Index(i).ToString()));
+    }
+    AcceptanceFeatures x{};
+    std::copy(row, row + kN, x.begin());
+    model.examples_.emplace_back(x, row[kN]);
+  }
+  while (model.examples_.size() > model.settings_.max_examples) model.examples_.pop_front();
+  return model;
+}
+
+}  // namespace prsm::routing
