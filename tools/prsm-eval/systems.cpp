@@ -1,0 +1,248 @@
+// The table of systems under test; see systems.h. Each entry says how to build the system from
+// the dataset's calibration, in the words a host would use with prsm's public API.
+#include "systems.h"
+
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace prsm_eval {
+namespace {
+
+// Quality bars swept for the curves (RouteLLM's CPT/APGR need one per router).
+std::vector<double> QualityGrid() {
+  std::vector<double> grid;
+  for (int i = 0; i <= 20; ++i) grid.push_back(i / 20.0);
+  return grid;
+}
+
+// A negative default point means: 95% of the best model's mean train score (the issue's
+// "keep 95% of the best single model" operating point).
+constexpr double kAutoBar = -1.0;
+
+double Bar(const EvalEnv& env, double point) {
+  return point >= 0.0 ? point : 0.95 * env.train_score[static_cast<std::size_t>(env.best)];
+}
+
+std::vector<std::string> Names(const EvalEnv& env, const std::vector<int>& models) {
+  std::vector<std::string> names;
+  for (int m : models) names.push_back(env.name(m));
+  return names;
+}
+
+// The k best-value models, plus the best model if `with_best` and it is not among them.
+std::optional<std::vector<int>> ValueModels(const EvalEnv& env, std::size_t k) {
+  if (env.by_value.size() < k) return std::nullopt;
+  return std::vector<int>(env.by_value.begin(), env.by_value.begin() + static_cast<long>(k));
+}
+
+prsm::VoteOptions Vote(const EvalEnv& env, double threshold, std::size_t min_agreeing) {
+  prsm::VoteOptions vote;
+  vote.answer = env.format;
+  vote.threshold = threshold;
+  vote.min_agreeing = min_agreeing;
+  vote.decide_early = true;
+  return vote;
+}
+
+class RandomRouting final : public prsm::RoutingStrategy {
+ public:
+  explicit RandomRouting(std::uint64_t seed) : random_(seed) {}
+  std::string_view name() const noexcept override { return "random"; }
+  prsm::Result<prsm::RoutePlan> Plan(const prsm::Query& /*query*/,
+                                     const prsm::RoutingContext& context) override {
+    const auto& models = context.models.models();
+    std::uniform_int_distribution<std::size_t> pick(0, models.size() - 1);
+    prsm::RoutePlan plan;
+    prsm::PlanStage stage;
+    stage.models = {models[pick(random_)].name};
+    plan.stages.push_back(std::move(stage));
+    plan.explanation = "a uniformly random model";
+    return plan;
+  }
+
+ private:
+  std::mt19937_64 random_;
+};
+
+class AgreementCascade final : public prsm::RoutingStrategy {
+ public:
+  AgreementCascade(std::vector<std::string> cheap, std::string strong, prsm::AnswerFormat format,
+                   std::size_t min_agreeing)
+      : cheap_(std::move(cheap)), strong_(std::move(strong)) {
+    prsm::VoteOptions vote;
+    vote.answer = format;
+    vote.threshold = 0.5;
+    vote.min_agreeing = min_agreeing;
+    vote.decide_early = true;
+    agree_ = prsm::MakeMajorityVoteRule(vote);
+    accept_ = prsm::MakeFirstSuccessRule();
+  }
+  std::string_view name() const noexcept override { return "agreement-cascade"; }
+  prsm::Result<prsm::RoutePlan> Plan(const prsm::Query& /*query*/,
+                                     const prsm::RoutingContext& /*context*/) override {
+    prsm::RoutePlan plan;
+    prsm::PlanStage cheap;
+    cheap.models = cheap_;
+    cheap.rule = agree_;
+    prsm::PlanStage strong;
+    strong.models = {strong_};
+    strong.trigger = prsm::StageTrigger::kOnFailureOrRejection;
+    strong.rule = accept_;
+    plan.stages.push_back(std::move(cheap));
+    plan.stages.push_back(std::move(strong));
+    plan.explanation = fmt::format("cheap models must agree, else {}", strong_);
+    return plan;
+  }
+
+ private:
+  std::vector<std::string> cheap_;
+  std::string strong_;
+  std::shared_ptr<const prsm::ConsensusRule> agree_;
+  std::shared_ptr<const prsm::ConsensusRule> accept_;
+};
+
+std::optional<Setup> Plain(std::shared_ptr<prsm::RoutingStrategy> routing) {
+  if (!routing) return std::nullopt;
+  return Setup{std::move(routing), nullptr, {}};
+}
+
+std::optional<Setup> FanOutVote(const EvalEnv& env, std::size_t k, bool weighted) {
+  auto models = ValueModels(env, k);
+  if (!models || env.specs.size() < 3) return std::nullopt;
+  std::shared_ptr<const prsm::ConsensusRule> rule;
+  if (weighted) {
+    prsm::WeightedVoteOptions options;
+    options.vote = Vote(env, 0.5, 1);
+    rule = prsm::MakeWeightedConfidenceRule(options);
+  } else {
+    rule = prsm::MakeMajorityVoteRule(Vote(env, 0.5, 1));
+  }
+  if (!rule) return std::nullopt;
+  return Setup{prsm::MakeFanOutRouting(0), std::move(rule), Names(env, *models)};
+}
+
+std::optional<Setup> Cascade(const EvalEnv& env, std::size_t cheap_models) {
+  // The cheapest good-value models first, then the best model.
+  std::vector<int> cheap;
+  for (int m : env.by_value) {
+    if (m != env.best && cheap.size() < cheap_models) cheap.push_back(m);
+  }
+  if (cheap.size() < cheap_models) return std::nullopt;
+  if (cheap_models == 1) {
+    prsm::CascadeOptions options;
+    options.models = {env.name(cheap.front()), env.name(env.best)};
+    options.samples = 1;
+    options.accept = Vote(env, 0.5, 1);
+    options.target_quality = 0.95 * env.train_score[static_cast<std::size_t>(env.best)];
+    return Plain(prsm::MakeCascadeRouting(options));
+  }
+  return Setup{
+      MakeAgreementCascade(Names(env, cheap), env.name(env.best), env.format, cheap_models),
+      nullptr,
+      {}};
+}
+
+std::optional<Setup> Expert(const EvalEnv& env) {
+  if (env.specs.size() < 3) return std::nullopt;
+  // The expert of a domain is the best train model in it (its prior); the other voters are the
+  // two best-value models.
+  prsm::ExpertOptions options;
+  options.min_support = 1;
+  options.fallback.vote = Vote(env, 0.5, 1);
+  const prsm::ModelSpec& best = env.specs[static_cast<std::size_t>(env.best)];
+  std::vector<int> voters = {env.best};
+  for (int m : env.by_value) {
+    if (m != env.best && voters.size() < 3) voters.push_back(m);
+  }
+  for (const char* domain :
+       {"math", "code", "science", "finance", "legal", "medical", "writing", "general"}) {
+    options.experts[domain] = {best.name};
+  }
+  for (const auto& [domain, quality] : best.domain_quality) {
+    int expert = env.best;
+    for (int m : voters) {
+      const auto& q = env.specs[static_cast<std::size_t>(m)].domain_quality;
+      auto it = q.find(domain);
+      if (it != q.end() && it->second > quality) expert = m;
+    }
+    options.experts[domain] = {env.name(expert)};
+  }
+  auto rule = prsm::MakeExpertRule(options);
+  if (!rule) return std::nullopt;
+  return Setup{prsm::MakeFanOutRouting(0), std::move(rule), Names(env, voters)};
+}
+
+std::vector<SystemDef> MakeTable() {
+  std::vector<SystemDef> table;
+  auto add = [&](std::string name, bool trains, double default_point, std::vector<double> sweep,
+                 std::function<std::optional<Setup>(const EvalEnv&, const Knobs&)> make) {
+    table.push_back(SystemDef{std::move(name), SystemKind::kPrsm, trains, default_point,
+                              std::move(sweep), std::move(make)});
+  };
+  table.push_back(SystemDef{
+      "random", SystemKind::kRandom, false, 0.0, {}, [](const EvalEnv& env, const Knobs&) {
+        return Plain(MakeRandomRouting(env.seed));
+      }});
+  add("cost-optimized", false, kAutoBar, QualityGrid(), [](const EvalEnv& env, const Knobs& k) {
+    prsm::WeighingOptions options;
+    options.min_quality = Bar(env, k.point);
+    return Plain(prsm::MakeCostOptimizedRouting(options));
+  });
+  add("quality-focused", false, 0.0, {},
+      [](const EvalEnv&, const Knobs&) { return Plain(prsm::MakeQualityFocusedRouting()); });
+  add("balanced", false, 0.0, {},
+      [](const EvalEnv&, const Knobs&) { return Plain(prsm::MakeBalancedRouting()); });
+  add("intelligent", true, 0.0, {},
+      [](const EvalEnv&, const Knobs&) { return Plain(prsm::MakeIntelligentRouting()); });
+  add("intelligent+consensus0.8", true, 0.0, {}, [](const EvalEnv& env, const Knobs&) {
+    auto setup = Plain(prsm::MakeIntelligentRouting());
+    if (setup) setup->consensus = prsm::MakeMajorityVoteRule(Vote(env, 0.8, 1));
+    return setup;
+  });
+  add("learned", true, kAutoBar, QualityGrid(), [](const EvalEnv& env, const Knobs& k) {
+    prsm::LearnedOptions options;
+    options.quality_bar = Bar(env, k.point);
+    options.exploration = k.training ? 1.0 : 0.0;
+    options.seed = env.seed;
+    return Plain(prsm::MakeLearnedRouting(options));
+  });
+  add("cascade", true, 0.0, {}, [](const EvalEnv& env, const Knobs&) { return Cascade(env, 1); });
+  add("cascade-agree2", false, 0.0, {},
+      [](const EvalEnv& env, const Knobs&) { return Cascade(env, 2); });
+  add("cascade-agree3", false, 0.0, {},
+      [](const EvalEnv& env, const Knobs&) { return Cascade(env, 3); });
+  add("vote3", false, 0.0, {},
+      [](const EvalEnv& env, const Knobs&) { return FanOutVote(env, 3, false); });
+  add("vote5", false, 0.0, {},
+      [](const EvalEnv& env, const Knobs&) { return FanOutVote(env, 5, false); });
+  add("weighted3", false, 0.0, {},
+      [](const EvalEnv& env, const Knobs&) { return FanOutVote(env, 3, true); });
+  add("weighted5", false, 0.0, {},
+      [](const EvalEnv& env, const Knobs&) { return FanOutVote(env, 5, true); });
+  add("expert", false, 0.0, {}, [](const EvalEnv& env, const Knobs&) { return Expert(env); });
+  return table;
+}
+
+}  // namespace
+
+const std::vector<SystemDef>& BuiltInSystems() {
+  static const std::vector<SystemDef> table = MakeTable();
+  return table;
+}
+
+std::unique_ptr<prsm::RoutingStrategy> MakeRandomRouting(std::uint64_t seed) {
+  return std::make_unique<RandomRouting>(seed);
+}
+
+std::unique_ptr<prsm::RoutingStrategy> MakeAgreementCascade(std::vector<std::string> cheap,
+                                                            std::string strong,
+                                                            prsm::AnswerFormat format,
+                                                            std::size_t min_agreeing) {
+  return std::make_unique<AgreementCascade>(std::move(cheap), std::move(strong), format,
+                                            min_agreeing);
+}
+
+}  // namespace prsm_eval

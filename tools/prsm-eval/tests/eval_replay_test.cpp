@@ -1,0 +1,111 @@
+// The replay provider answers with the recorded outcome of the current record, fails models
+// without one as an outage, serves samples in order, and never shows a score.
+#include <optional>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "calibration.h"
+#include "dataset.h"
+#include "replay_provider.h"
+
+namespace {
+
+prsm::Result<prsm::Completion> CallOnce(prsm_eval::ReplayProvider& provider,
+                                        const std::string& model) {
+  prsm::CompletionRequest request;
+  request.model = model;
+  std::optional<prsm::Result<prsm::Completion>> got;
+  provider.Call(request, [&](prsm::Result<prsm::Completion> r) { got = std::move(r); });
+  REQUIRE(got.has_value());
+  return std::move(*got);
+}
+
+prsm_eval::Dataset Tiny() {
+  auto dataset = prsm_eval::ReadDataset(std::string(PRSM_EVAL_TEST_DATA) + "/tiny");
+  REQUIRE(dataset.has_value());
+  return std::move(*dataset);
+}
+
+}  // namespace
+
+TEST_CASE("the replay provider returns the recorded response, tokens and id", "[eval][replay]") {
+  const prsm_eval::Dataset dataset = Tiny();
+  prsm_eval::ReplayProvider provider(dataset);
+  provider.SetRecord(&dataset.records[0]);
+  auto strong = CallOnce(provider, "strong");
+  REQUIRE(strong.has_value());
+  CHECK(strong->text == "Thinking it over.\nAnswer: A");
+  CHECK(strong->usage.input_tokens == 1000);
+  CHECK(strong->usage.output_tokens == 1000);
+  CHECK(strong->finish_reason == prsm::FinishReason::kStop);
+  CHECK(strong->text.find("score") == std::string::npos);
+  auto chosen = provider.FromCompletionId(strong->id);
+  REQUIRE(chosen.has_value());
+  CHECK(chosen->model == 1);
+  CHECK(chosen->score == 1.0);
+  auto cheap = CallOnce(provider, "cheap");
+  REQUIRE(cheap.has_value());
+  CHECK(provider.FromCompletionId(cheap->id)->score == 0.0);
+  const auto served = provider.Served();
+  REQUIRE(served.size() == 2);
+  CHECK(served[0].cost_usd == Approx(0.04));
+  CHECK(served[1].cost_usd == Approx(0.003));
+  // A new record forgets what was served.
+  provider.SetRecord(&dataset.records[1]);
+  CHECK(provider.Served().empty());
+  CHECK_FALSE(provider.FromCompletionId("other:1:0").has_value());
+  CHECK_FALSE(provider.FromCompletionId("replay:9:0").has_value());
+  CHECK_FALSE(provider.FromCompletionId("replay:x").has_value());
+}
+
+TEST_CASE("a model without an outcome fails as an outage", "[eval][replay]") {
+  prsm_eval::Dataset dataset = Tiny();
+  dataset.records[0].outcomes[0].reset();
+  prsm_eval::ReplayProvider provider(dataset);
+  provider.SetRecord(&dataset.records[0]);
+  auto missing = CallOnce(provider, "cheap");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code() == prsm::ErrorCode::kUnavailable);
+  auto unknown = CallOnce(provider, "nobody");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code() == prsm::ErrorCode::kNotFound);
+  provider.SetRecord(nullptr);
+  CHECK_FALSE(CallOnce(provider, "strong").has_value());
+  CHECK(provider.Served().empty());
+}
+
+TEST_CASE("repeated calls of one model serve the stored samples, then the primary",
+          "[eval][replay]") {
+  prsm_eval::Dataset dataset = Tiny();
+  prsm_eval::Outcome& outcome = *dataset.records[0].outcomes[0];
+  outcome.samples.resize(2);
+  outcome.samples[1].answer = "C";
+  outcome.samples[1].score = 1.0;
+  outcome.samples[1].cost_usd = 0.25;
+  prsm_eval::ReplayProvider provider(dataset);
+  provider.SetRecord(&dataset.records[0]);
+  CHECK(CallOnce(provider, "cheap")->text == "Thinking it over.\nAnswer: B");
+  auto second = CallOnce(provider, "cheap");
+  CHECK(second->text == "C");
+  CHECK(provider.FromCompletionId(second->id)->score == 1.0);
+  CHECK(CallOnce(provider, "cheap")->text == "Thinking it over.\nAnswer: B");
+  CHECK(provider.Served()[1].cost_usd == Approx(0.25));
+}
+
+TEST_CASE("calibration uses the train split only", "[eval][calibration]") {
+  prsm_eval::Dataset dataset = Tiny();
+  const prsm_eval::EvalEnv env = prsm_eval::Calibrate(dataset, 1);
+  REQUIRE(env.specs.size() == 2);
+  CHECK(env.specs[0].quality == Approx(0.5));  // cheap: 2 of 4 on train (also 0.5 on test)
+  CHECK(env.specs[1].quality == Approx(1.0));  // strong: 4 of 4 on train, 0.75 on test
+  CHECK(env.best == 1);
+  CHECK(env.cheapest == 0);
+  CHECK(env.specs[1].price.output_per_mtok == 30.0);
+  CHECK(env.specs[0].provider == "replay");
+  // Changing a test outcome changes nothing; changing a train outcome does.
+  dataset.records[4].outcomes[1]->score = 0.0;
+  CHECK(prsm_eval::Calibrate(dataset, 1).specs[1].quality == Approx(1.0));
+  dataset.records[0].outcomes[1]->score = 0.0;
+  CHECK(prsm_eval::Calibrate(dataset, 1).specs[1].quality == Approx(0.75));
+}

@@ -1,0 +1,56 @@
+# Runs prsm-eval on a tiny crafted dataset and checks results.csv: the exact header, and every
+# row of the expected file present verbatim (rows computed by hand, see tests/data/eval/tiny).
+# Also checks the plot was written and that a bad dataset fails with a message naming the file.
+file(REMOVE_RECURSE "${OUT}")
+execute_process(COMMAND "${PRSM_EVAL}" --data "${DATA}" --out "${OUT}" --seed 7
+  RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "prsm-eval failed (${rc}):\n${stdout}\n${stderr}")
+endif()
+file(STRINGS "${OUT}/results.csv" actual)
+file(STRINGS "${EXPECTED}" expected)
+list(GET actual 0 actual_header)
+list(GET expected 0 expected_header)
+if(NOT actual_header STREQUAL expected_header)
+  message(FATAL_ERROR "header is '${actual_header}', expected '${expected_header}'")
+endif()
+foreach(line IN LISTS expected)
+  list(FIND actual "${line}" found)
+  if(found EQUAL -1)
+    string(REPLACE ";" "\n" shown "${actual}")
+    message(FATAL_ERROR "missing row '${line}' in results.csv:\n${shown}\nstdout:\n${stdout}")
+  endif()
+endforeach()
+# One row per system at most: no duplicate (dataset, system) pairs.
+set(keys "")
+foreach(line IN LISTS actual)
+  string(REGEX MATCH "^[^,]*,[^,]*" key "${line}")
+  list(FIND keys "${key}" dup)
+  if(NOT dup EQUAL -1)
+    message(FATAL_ERROR "duplicate row for ${key}")
+  endif()
+  list(APPEND keys "${key}")
+endforeach()
+if(NOT EXISTS "${OUT}/tiny.svg")
+  message(FATAL_ERROR "tiny.svg was not written")
+endif()
+file(READ "${OUT}/tiny.svg" svg)
+if(NOT svg MATCHES "<svg" OR NOT svg MATCHES "oracle")
+  message(FATAL_ERROR "tiny.svg does not look like the plot")
+endif()
+if(NOT stdout MATCHES "## tiny")
+  message(FATAL_ERROR "no table for tiny on stdout:\n${stdout}")
+endif()
+
+# A missing folder is a clear error, exit status 1, never a crash.
+execute_process(COMMAND "${PRSM_EVAL}" --data "${OUT}/no-such-folder" --out "${OUT}/x"
+  RESULT_VARIABLE rc ERROR_VARIABLE stderr OUTPUT_QUIET)
+if(NOT rc EQUAL 1 OR NOT stderr MATCHES "no-such-folder")
+  message(FATAL_ERROR "bad --data: exit ${rc}, stderr '${stderr}'")
+endif()
+# Bad arguments: exit status 2 with the usage.
+execute_process(COMMAND "${PRSM_EVAL}" --data "${DATA}" RESULT_VARIABLE rc ERROR_VARIABLE stderr
+  OUTPUT_QUIET)
+if(NOT rc EQUAL 2 OR NOT stderr MATCHES "usage")
+  message(FATAL_ERROR "missing --out: exit ${rc}, stderr '${stderr}'")
+endif()
