@@ -170,6 +170,7 @@ DatasetReport EvaluateDataset(const Dataset& dataset, const std::vector<std::str
       auto out = RunSplit(env, std::move(*setup), split.train, strong, true, std::nullopt, &state,
                           label + " (train)", report.notes);
       if (!out) continue;
+      if (state) report.states[def.name] = *state;
     }
     std::vector<std::pair<std::string, double>> points = {{def.name, def.default_point}};
     for (double p : def.sweep) points.emplace_back(PointName(def.name, p), p);

@@ -13,6 +13,7 @@
 #define PRSM_EVAL_EVALUATE_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,8 @@ struct DatasetReport {
   double max_cost_dev_abs = 0.0;
   double max_cost_dev_rel = 0.0;
   std::vector<std::string> notes;
+  /// What each training system learned (SaveRoutingState after the train split), by name.
+  std::map<std::string, std::string> states;
   double seconds = 0.0;
 };
 

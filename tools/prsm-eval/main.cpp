@@ -3,12 +3,14 @@
 //   prsm-eval --data DIR --out OUTDIR [--systems a,b,...] [--seed N]
 //
 // DIR is one prsm-replay-1 dataset folder or a folder of them. Prints a table per dataset on
-// stdout, progress on stderr, and writes OUTDIR/results.csv and OUTDIR/<dataset>.svg.
+// stdout, progress on stderr, and writes OUTDIR/results.csv, OUTDIR/<dataset>.svg and, for
+// each system that trains, OUTDIR/<dataset>.<system>.state.json (its SaveRoutingState).
 // Exit status: 0 on success, 2 for bad arguments, 1 when a dataset cannot be read or an output
 // cannot be written (the message names the file, line and field).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -134,6 +136,12 @@ int main(int argc, char** argv) {
         !written) {
       fmt::print(stderr, "prsm-eval: {}\n", written.error().message());
       return 1;
+    }
+    // What the training systems learned, for inspection (and for a host to start from).
+    for (const auto& [system, state] : report.states) {
+      const auto path =
+          std::filesystem::path(out) / fmt::format("{}.{}.state.json", dataset->name, system);
+      std::ofstream(path, std::ios::binary | std::ios::trunc) << state;
     }
     all_rows.insert(all_rows.end(), report.rows.begin(), report.rows.end());
   }

@@ -124,7 +124,7 @@ std::optional<Setup> FanOutVote(const EvalEnv& env, std::size_t k, bool weighted
   return Setup{prsm::MakeFanOutRouting(0), std::move(rule), Names(env, *models)};
 }
 
-std::optional<Setup> Cascade(const EvalEnv& env, std::size_t cheap_models) {
+std::optional<Setup> Cascade(const EvalEnv& env, std::size_t cheap_models, double point) {
   // The cheapest good-value models first, then the best model.
   std::vector<int> cheap;
   for (int m : env.by_value) {
@@ -136,7 +136,7 @@ std::optional<Setup> Cascade(const EvalEnv& env, std::size_t cheap_models) {
     options.models = {env.name(cheap.front()), env.name(env.best)};
     options.samples = 1;
     options.accept = Vote(env, 0.5, 1);
-    options.target_quality = 0.95 * env.train_score[static_cast<std::size_t>(env.best)];
+    options.target_quality = Bar(env, point);
     return Plain(prsm::MakeCascadeRouting(options));
   }
   return Setup{
@@ -209,11 +209,12 @@ std::vector<SystemDef> MakeTable() {
     options.seed = env.seed;
     return Plain(prsm::MakeLearnedRouting(options));
   });
-  add("cascade", true, 0.0, {}, [](const EvalEnv& env, const Knobs&) { return Cascade(env, 1); });
+  add("cascade", true, kAutoBar, QualityGrid(),
+      [](const EvalEnv& env, const Knobs& k) { return Cascade(env, 1, k.point); });
   add("cascade-agree2", false, 0.0, {},
-      [](const EvalEnv& env, const Knobs&) { return Cascade(env, 2); });
+      [](const EvalEnv& env, const Knobs&) { return Cascade(env, 2, 0.0); });
   add("cascade-agree3", false, 0.0, {},
-      [](const EvalEnv& env, const Knobs&) { return Cascade(env, 3); });
+      [](const EvalEnv& env, const Knobs&) { return Cascade(env, 3, 0.0); });
   add("vote3", false, 0.0, {},
       [](const EvalEnv& env, const Knobs&) { return FanOutVote(env, 3, false); });
   add("vote5", false, 0.0, {},
