@@ -2,11 +2,15 @@
 // requests. The per-request logic is in request.cpp; the event loop in net/executor.cpp.
 #include "prsm/orchestrator.h"
 
+#include <atomic>
+#include <future>
 #include <mutex>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "cost/budget_ledger.h"
+#include "feedback_store.h"
 #include "net/executor.h"
 #include "registry.h"
 #include "request.h"
@@ -28,7 +32,10 @@ bool RequestHandle::done() const noexcept { return control_ && control_->done();
 
 class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
  public:
-  explicit Impl(OrchestratorOptions options) : options_(std::move(options)) {}
+  explicit Impl(OrchestratorOptions options)
+      : options_(std::move(options)),
+        budget_(options_.budget),
+        feedback_(options_.feedback_window) {}
 
   ~Impl() {
     if (!executor_) return;  // Init() failed: nothing ever ran
@@ -59,6 +66,13 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
     }
     if (options_.max_response_bytes == 0) {
       return Error(ErrorCode::kInvalidArgument, "max_response_bytes must be positive");
+    }
+    if (const auto& usd = options_.budget.usd; usd && !(*usd >= 0.0 && *usd < 1e300)) {
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("budget.usd must be a finite amount >= 0, not {}", *usd));
+    }
+    if (options_.budget.window.count() <= 0) {
+      return Error(ErrorCode::kInvalidArgument, "budget.window must be positive");
     }
     net::ExecutorOptions executor_options;
     executor_options.backend = options_.executor;
@@ -123,10 +137,75 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
   }
 
   OrchestratorStats stats() const {
-    std::lock_guard<std::mutex> lock(totals_mutex_);
-    OrchestratorStats copy = totals_;
+    OrchestratorStats copy;
+    {
+      std::lock_guard<std::mutex> lock(totals_mutex_);
+      copy = totals_;
+    }
     copy.in_flight = in_flight_.load(std::memory_order_acquire);
+    std::lock_guard<std::mutex> lock(budget_mutex_);
+    copy.budget_window_spent_usd = budget_.WindowSpent(net::Clock::now());
     return copy;
+  }
+
+  Result<void> Feedback(std::uint64_t request_id, double score) {
+    if (!(score >= 0.0 && score <= 1.0)) {
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("a feedback score must be in [0, 1], not {}", score));
+    }
+    auto entry = feedback_.Find(request_id);
+    if (!entry) {
+      return Error(ErrorCode::kNotFound,
+                   fmt::format("request {} is not among the last {} that finished with an answer "
+                               "(OrchestratorOptions::feedback_window)",
+                               request_id, feedback_.capacity()));
+    }
+    const bool posted = executor_->Post([this, entry = std::move(entry), score] {
+      if (shutting_down_) return;
+      try {
+        options_.routing->Feedback(entry->query, entry->response, score);
+      } catch (...) {
+        executor_->Log(LogLevel::kError, fmt::format("routing strategy '{}' Feedback threw",
+                                                     options_.routing->name()));
+      }
+    });
+    if (!posted) return Error(ErrorCode::kCancelled, "the orchestrator is being destroyed");
+    return {};
+  }
+
+  // Runs `fn` on the loop thread and waits for its result.
+  template <typename T, typename F>
+  Result<T> RunOnLoop(const char* what, F fn) {
+    if (executor_->InLoopThread()) {
+      return Error(ErrorCode::kFailedPrecondition,
+                   fmt::format("{}() was called from a prsm callback, where waiting would "
+                               "deadlock the event loop",
+                               what));
+    }
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto future = promise->get_future();
+    const bool posted = executor_->Post([promise, fn = std::move(fn)]() mutable {
+      try {
+        promise->set_value(fn());
+      } catch (const std::exception& e) {
+        promise->set_value(Error(ErrorCode::kInternal, e.what()));
+      } catch (...) {
+        promise->set_value(Error(ErrorCode::kInternal, "a non-standard exception"));
+      }
+    });
+    if (!posted) return Error(ErrorCode::kCancelled, "the orchestrator is being destroyed");
+    return future.get();
+  }
+
+  Result<std::string> SaveRoutingState() {
+    return RunOnLoop<std::string>("SaveRoutingState",
+                                  [this] { return options_.routing->SaveState(); });
+  }
+
+  Result<void> LoadRoutingState(std::string state) {
+    return RunOnLoop<void>("LoadRoutingState", [this, state = std::move(state)] {
+      return options_.routing->LoadState(state);
+    });
   }
 
   internal::Registry& registry() { return registry_; }
@@ -140,18 +219,69 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
     ++model_stats_[model].attempts;
     std::lock_guard<std::mutex> lock(totals_mutex_);
     ++totals_.attempts;
+    ++totals_.by_model[model].attempts;
   }
 
-  void RecordAttemptEnded(const std::string& model, Attempt::Outcome outcome,
-                          std::chrono::microseconds latency) override {
-    ModelStats& stats = model_stats_[model];
-    if (outcome == Attempt::Outcome::kFailed) ++stats.failures;
-    if (outcome != Attempt::Outcome::kSucceeded) return;  // a cancelled attempt says nothing
+  void RecordAttemptEnded(const Attempt& record) override {
+    {
+      std::lock_guard<std::mutex> lock(totals_mutex_);
+      ModelTotals& totals = totals_.by_model[record.model];
+      switch (record.outcome) {
+        case Attempt::Outcome::kSucceeded:
+          ++totals.succeeded;
+          break;
+        case Attempt::Outcome::kFailed:
+          ++totals.failed;
+          break;
+        case Attempt::Outcome::kCancelled:
+          ++totals.cancelled;
+          break;
+      }
+      totals.usage += record.usage;
+      totals.cost_usd += record.cost_usd;
+    }
+    ModelStats& stats = model_stats_[record.model];
+    if (record.outcome == Attempt::Outcome::kFailed) ++stats.failures;
+    if (record.outcome != Attempt::Outcome::kSucceeded) return;  // a cancelled one says nothing
     ++stats.successes;
     constexpr double kWeight = 0.2;  // recent answers count most; ~10 samples of memory
-    const double ms = static_cast<double>(latency.count()) / 1000.0;
+    const double ms = static_cast<double>(record.latency.count()) / 1000.0;
     stats.latency_ewma_ms =
         stats.successes == 1 ? ms : (1.0 - kWeight) * stats.latency_ewma_ms + kWeight * ms;
+  }
+
+  bool TryReserveBudget(double usd) override {
+    std::lock_guard<std::mutex> lock(budget_mutex_);
+    return budget_.TryReserve(usd, net::Clock::now());
+  }
+
+  void SettleBudget(double reserved_usd, double actual_usd) override {
+    std::lock_guard<std::mutex> lock(budget_mutex_);
+    budget_.Settle(reserved_usd, actual_usd, net::Clock::now());
+  }
+
+  void RecordBudgetRefusal() override {
+    std::lock_guard<std::mutex> lock(totals_mutex_);
+    ++totals_.budget_refusals;
+  }
+
+  void RecordEscalation() override {
+    std::lock_guard<std::mutex> lock(totals_mutex_);
+    ++totals_.escalated;
+  }
+
+  EscalationReply MakeEscalationReply(std::uint64_t id) override {
+    // The queue refuses posts once the loop is gone, so a late reply never reaches a destroyed
+    // orchestrator; the flag makes every call after the first a no-op.
+    auto replied = std::make_shared<std::atomic<bool>>(false);
+    return [this, id, queue = executor_->queue(), replied](Result<Completion> reply) {
+      if (replied->exchange(true)) return;
+      (void)queue->Post([this, id, reply = std::move(reply)]() mutable {
+        if (auto it = requests_.find(id); it != requests_.end()) {
+          it->second->OnEscalationReply(std::move(reply));
+        }
+      });
+    };
   }
 
   void PostAttemptResult(std::uint64_t id, std::size_t attempt,
@@ -171,6 +301,10 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
       std::lock_guard<std::mutex> lock(totals_mutex_);
       ++(outcome ? totals_.succeeded : totals_.failed);
       totals_.cost_usd += cost_usd;
+    }
+    if (outcome && feedback_.capacity() > 0) {
+      feedback_.Add(id, std::make_shared<internal::FeedbackStore::Entry>(
+                            internal::FeedbackStore::Entry{query, *outcome}));
     }
     if (!shutting_down_) {
       try {
@@ -224,6 +358,9 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
 
   OrchestratorOptions options_;
   internal::Registry registry_;
+  mutable std::mutex budget_mutex_;  // the loop reserves and settles; stats() reads
+  mutable internal::BudgetLedger budget_;
+  internal::FeedbackStore feedback_;
   std::unique_ptr<net::Executor> executor_;
 
   // Loop-thread state.
@@ -292,5 +429,15 @@ Result<Response> MultiLLMOrchestrator::ProcessAndWait(Query query) {
 }
 
 OrchestratorStats MultiLLMOrchestrator::stats() const { return impl_->stats(); }
+
+Result<void> MultiLLMOrchestrator::Feedback(std::uint64_t request_id, double score) {
+  return impl_->Feedback(request_id, score);
+}
+
+Result<std::string> MultiLLMOrchestrator::SaveRoutingState() { return impl_->SaveRoutingState(); }
+
+Result<void> MultiLLMOrchestrator::LoadRoutingState(std::string state) {
+  return impl_->LoadRoutingState(std::move(state));
+}
 
 }  // namespace prsm

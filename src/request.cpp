@@ -131,7 +131,9 @@ Result<void> Request::PrepareRoute() {
   if (!plan) return std::move(plan).error();
   plan_ = std::move(*plan);
   std::size_t planned_attempts = 0;
-  for (const PlanStage& stage : plan_.stages) planned_attempts += stage.models.size();
+  for (const PlanStage& stage : plan_.stages) {
+    planned_attempts += stage.models.size() + stage.verifiers.size();
+  }
   attempts_.reserve(planned_attempts);
   if (plan_.stages.empty()) {
     return Error(ErrorCode::kInternal,
@@ -148,7 +150,16 @@ Result<void> Request::PrepareRoute() {
           ErrorCode::kInternal,
           fmt::format("routing strategy '{}' planned a negative stagger", routing_->name()));
     }
-    for (const std::string& name : plan_.stages[s].models) {
+    const PlanStage& stage = plan_.stages[s];
+    if (!(stage.verify_threshold >= 0.0 && stage.verify_threshold <= 1.0)) {
+      return Error(ErrorCode::kInternal,
+                   fmt::format("routing strategy '{}' planned stage {} with verify_threshold {}, "
+                               "outside [0, 1]",
+                               routing_->name(), s, stage.verify_threshold));
+    }
+    std::vector<std::string> names = stage.models;
+    names.insert(names.end(), stage.verifiers.begin(), stage.verifiers.end());
+    for (const std::string& name : names) {
       if (eligible_->Find(name) == nullptr) {
         return Error(ErrorCode::kInternal,
                      fmt::format("routing strategy '{}' planned model '{}', which this query may "
@@ -192,9 +203,10 @@ void Request::StartNextAttemptOfStage() {
   StartAttempt(model);
 }
 
-void Request::StartAttempt(const std::string& model) {
+void Request::StartAttempt(const std::string& model, bool verifier) {
   const std::size_t index = attempts_.size();
   AttemptState& attempt = attempts_.emplace_back();
+  attempt.verifier = verifier;
   attempt.spec = eligible_->Find(model);
   attempt.provider = registry_->ProviderFor(*attempt.spec);
   attempt.started = net::Clock::now();
@@ -214,8 +226,14 @@ void Request::StartAttempt(const std::string& model) {
                                   "no time left in the request deadline to start this attempt"));
     return;
   }
-  // One CompletionRequest serves every attempt: only the model id differs.
-  query_.request.model = attempt.spec->wire_model();
+  if (auto refused = ReserveBudget(attempt)) {
+    host_.PostAttemptResult(id_, index, std::move(*refused));
+    return;
+  }
+  // One CompletionRequest serves every attempt (one more every verifier): only the model id
+  // differs.
+  Query& query = verifier ? verify_query_ : query_;
+  query.request.model = attempt.spec->wire_model();
   if (attempt.provider->http) {
     StartHttpAttempt(index, timeout);
   } else {
@@ -226,8 +244,9 @@ void Request::StartAttempt(const std::string& model) {
 void Request::StartHttpAttempt(std::size_t index, milliseconds timeout) {
   AttemptState& attempt = attempts_[index];
   const Provider& provider = *attempt.provider->http;
-  auto http = CallPlugin<HttpRequest>({"provider", provider.id(), "BuildRequest"},
-                                      [&] { return provider.BuildRequest(query_.request); });
+  auto http = CallPlugin<HttpRequest>({"provider", provider.id(), "BuildRequest"}, [&] {
+    return provider.BuildRequest(QueryFor(attempt).request);
+  });
   if (!http) {
     // Reported through the loop, never from inside the stage's start-up.
     host_.PostAttemptResult(id_, index, std::move(http).error());
@@ -273,7 +292,7 @@ void Request::StartInProcessAttempt(std::size_t index, milliseconds timeout) {
   RequestHost* host = &host_;
   const std::uint64_t id = id_;
   auto called = CallPlugin<bool>({"provider", provider.id(), "Call"}, [&] {
-    provider.Call(query_.request, [host, id, index](Result<Completion> result) {
+    provider.Call(QueryFor(attempt).request, [host, id, index](Result<Completion> result) {
       host->PostAttemptResult(id, index, std::move(result));
     });
     return true;
@@ -327,7 +346,9 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
     record.text = completion.text;
     record.usage = completion.usage;
     record.cost_usd = completion.cost_usd;
+    SettleBudget(attempt, completion.cost_usd);
   } else {
+    SettleBudget(attempt, 0.0);  // a failed exchange is not billed
     Error error = std::move(result).error();
     if (error.provider().empty()) error.WithProvider(attempt.spec->provider);
     if (error.model().empty()) error.WithModel(attempt.spec->name);
@@ -335,7 +356,11 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
     record.error = error;
     result = std::move(error);
   }
-  host_.RecordAttemptEnded(attempt.spec->name, record.outcome, latency);
+  host_.RecordAttemptEnded(record);
+  if (attempt.verifier) {
+    OnVerifierResult(attempt, result);
+    return;
+  }
   if (streaming()) {
     if (committed_ == index && !result) {
       // After the commit point a failure is reported, never hidden by switching models.
@@ -347,16 +372,71 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
     }
     if (result && attempts_[index].decoder == nullptr) EmitWhole(index, *result);
   }
-  candidates_.push_back({attempt.spec->name, std::move(result)});
+  candidates_.push_back(MakeCandidate(attempt, std::move(result)));
   candidate_attempt_.push_back(index);
   Evaluate();
 }
 
+Candidate Request::MakeCandidate(const AttemptState& attempt, Result<Completion> result) const {
+  std::optional<double> confidence;
+  if (result) confidence = LogprobConfidence(*result);
+  return Candidate{attempt.spec->name, std::move(result), features_.domain,
+                   PriorQuality(*attempt.spec, features_), confidence};
+}
+
+const ConsensusRule& Request::StageRule() const {
+  // A stream cannot wait for a vote (see Start); otherwise the stage's own test, if it has one.
+  if (streaming() || !plan_.stages[stage_].rule) return *consensus_;
+  return *plan_.stages[stage_].rule;
+}
+
+const Query& Request::QueryFor(const AttemptState& attempt) const {
+  return attempt.verifier ? verify_query_ : query_;
+}
+
+std::optional<Error> Request::ReserveBudget(AttemptState& attempt) {
+  const double worst = WorstCaseCostUsd(*attempt.spec, QueryFor(attempt));
+  const std::string& model = attempt.spec->name;
+  if (const auto& cap = query_.context.max_cost_usd) {
+    if (spent_usd_ + reserved_usd_ + worst > *cap + 1e-12) {
+      host_.RecordBudgetRefusal();
+      return Error(ErrorCode::kBudgetExceeded,
+                   fmt::format("not sent: its worst-case cost ${:.6f} does not fit the query's "
+                               "max_cost_usd ${:.6f} (${:.6f} spent, ${:.6f} held by running "
+                               "attempts)",
+                               worst, *cap, spent_usd_, reserved_usd_))
+          .WithModel(model)
+          .WithProvider(attempt.spec->provider);
+    }
+  }
+  if (!host_.TryReserveBudget(worst)) {
+    host_.RecordBudgetRefusal();
+    return Error(ErrorCode::kBudgetExceeded,
+                 fmt::format("not sent: its worst-case cost ${:.6f} does not fit what is left of "
+                             "the orchestrator's budget (OrchestratorOptions::budget)",
+                             worst))
+        .WithModel(model)
+        .WithProvider(attempt.spec->provider);
+  }
+  attempt.reserved_usd = worst;
+  reserved_usd_ += worst;
+  return std::nullopt;
+}
+
+void Request::SettleBudget(AttemptState& attempt, double actual_usd) {
+  host_.SettleBudget(attempt.reserved_usd, actual_usd);
+  reserved_usd_ = std::max(0.0, reserved_usd_ - attempt.reserved_usd);
+  spent_usd_ += actual_usd;
+  attempt.reserved_usd = 0.0;
+}
+
 void Request::Evaluate() {
+  if (pending_) return;  // the rule has decided; the verifiers are at work
+  const ConsensusRule& rule = StageRule();
   const std::size_t expected = plan_.stages[stage_].models.size();
   const bool all_arrived = candidates_.size() == expected;
-  auto decided = CallPlugin<bool>({"consensus rule", consensus_->name(), "IsDecided"},
-                                  [&] { return consensus_->IsDecided(candidates_, expected); });
+  auto decided = CallPlugin<bool>({"consensus rule", rule.name(), "IsDecided"},
+                                  [&] { return rule.IsDecided(candidates_, expected); });
   if (!decided) {
     Finish(std::move(decided).error());
     return;
@@ -370,8 +450,8 @@ void Request::Evaluate() {
     if (!any_running) StartNextAttemptOfStage();
     return;
   }
-  auto decision = CallPlugin<Decision>({"consensus rule", consensus_->name(), "Decide"},
-                                       [&] { return consensus_->Decide(candidates_); });
+  auto decision = CallPlugin<Decision>({"consensus rule", rule.name(), "Decide"},
+                                       [&] { return rule.Decide(candidates_); });
   if (!decision) {
     Finish(std::move(decision).error());
     return;
@@ -381,22 +461,31 @@ void Request::Evaluate() {
       Finish(Error(ErrorCode::kInternal,
                    fmt::format("consensus rule '{}' accepted candidate {}, which is not a "
                                "successful answer",
-                               consensus_->name(), decision->chosen)));
+                               rule.name(), decision->chosen)));
       return;
     }
-    StopRunningAttempts(Error(
-        ErrorCode::kCancelled,
-        fmt::format("not needed: consensus rule '{}' decided without it", consensus_->name())));
-    const std::size_t chosen_attempt = candidate_attempt_[decision->chosen];
-    Finish(BuildResponse(chosen_attempt, std::move(*decision)));
+    StopRunningAttempts(
+        Error(ErrorCode::kCancelled,
+              fmt::format("not needed: consensus rule '{}' decided without it", rule.name())));
+    if (!plan_.stages[stage_].verifiers.empty() && !streaming()) {
+      StartVerification(std::move(*decision));
+      return;
+    }
+    Accept(std::move(*decision));
     return;
   }
+  last_decision_ = std::move(*decision);
   const bool any_success = std::any_of(candidates_.begin(), candidates_.end(),
                                        [](const Candidate& c) { return c.result.has_value(); });
-  StageEnded(any_success, decision->explanation);
+  StageEnded(any_success);
 }
 
-void Request::StageEnded(bool any_success, const std::string& rejection) {
+void Request::Accept(Decision decision) {
+  const std::size_t chosen_attempt = candidate_attempt_[decision.chosen];
+  Finish(BuildResponse(chosen_attempt, std::move(decision)));
+}
+
+void Request::StageEnded(bool any_success) {
   if (stagger_timer_ != 0) {
     host_.executor().CancelTimer(stagger_timer_);
     stagger_timer_ = 0;
@@ -416,8 +505,12 @@ void Request::StageEnded(bool any_success, const std::string& rejection) {
   if (any_success) {
     std::string message =
         fmt::format("consensus rule '{}' accepted none of the {} answers of stage {}",
-                    consensus_->name(), candidates_.size(), stage_);
-    if (!rejection.empty()) message += ": " + rejection;
+                    StageRule().name(), candidates_.size(), stage_);
+    if (!last_decision_.explanation.empty()) message += ": " + last_decision_.explanation;
+    if (host_.options().escalation && !streaming()) {
+      Escalate(std::move(message));
+      return;
+    }
     Finish(Error(ErrorCode::kNoConsensus, std::move(message)));
     return;
   }
@@ -466,8 +559,9 @@ void Request::StopAttempt(AttemptState& attempt, const Error& why) {
   attempt.record.outcome = Attempt::Outcome::kCancelled;
   attempt.record.error = why;
   attempt.record.latency = duration_cast<microseconds>(net::Clock::now() - attempt.started);
-  host_.RecordAttemptEnded(attempt.spec->name, Attempt::Outcome::kCancelled,
-                           attempt.record.latency);
+  // What a cancelled exchange consumed is unknown (no usage comes back): it settles at zero.
+  SettleBudget(attempt, 0.0);
+  host_.RecordAttemptEnded(attempt.record);
 }
 
 void Request::CancelAttemptTimers(AttemptState& attempt) {
@@ -504,7 +598,7 @@ Response Request::BuildResponse(std::size_t chosen_attempt, Decision&& decision)
   response.answer = response.completion.text;
   response.model = attempts_[chosen_attempt].spec->name;
 
-  response.consensus.rule = std::string(consensus_->name());
+  response.consensus.rule = std::string(StageRule().name());
   response.consensus.agreement = decision.agreement;
   response.consensus.confidence = decision.confidence;
   response.consensus.explanation = std::move(decision.explanation);

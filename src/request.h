@@ -56,8 +56,17 @@ class RequestHost {
   virtual const OrchestratorOptions& options() const = 0;
   virtual const std::map<std::string, ModelStats>& model_stats() const = 0;
   virtual void RecordAttemptStarted(const std::string& model) = 0;
-  virtual void RecordAttemptEnded(const std::string& model, Attempt::Outcome outcome,
-                                  std::chrono::microseconds latency) = 0;
+  /// `record` is final: outcome, latency, usage and cost.
+  virtual void RecordAttemptEnded(const Attempt& record) = 0;
+  /// The orchestrator's budget (OrchestratorOptions::budget): reserve an attempt's worst-case
+  /// cost before sending it, settle at the real cost when it ends.
+  virtual bool TryReserveBudget(double usd) = 0;
+  virtual void SettleBudget(double reserved_usd, double actual_usd) = 0;
+  virtual void RecordBudgetRefusal() = 0;
+  /// A reply function for OrchestratorOptions::escalation that reaches request `id` through the
+  /// loop, once, and is harmless after the request or the orchestrator is gone.
+  virtual EscalationReply MakeEscalationReply(std::uint64_t id) = 0;
+  virtual void RecordEscalation() = 0;
   /// Any thread: delivers an in-process attempt's result to request `id` via the loop.
   virtual void PostAttemptResult(std::uint64_t id, std::size_t attempt,
                                  Result<Completion> result) = 0;
@@ -86,6 +95,8 @@ class Request {
   void Cancel(Error reason);
   /// An in-process attempt's result, delivered through the loop.
   void OnAttemptResult(std::size_t index, Result<Completion> result);
+  /// The human's answer to an escalation, delivered through the loop.
+  void OnEscalationReply(Result<Completion> reply);
   bool finished() const noexcept { return finished_; }
 
  private:
@@ -96,6 +107,8 @@ class Request {
     net::TransferId transfer = 0;    // while an HTTP exchange runs
     net::TimerId timeout_timer = 0;  // in-process attempts only; HTTP ones use libcurl's
     bool running = false;
+    bool verifier = false;      // a cross-validation check, not a candidate answer
+    double reserved_usd = 0.0;  // worst-case cost held against the budgets while it runs
     Attempt record;
     // Streaming only.
     std::unique_ptr<StreamDecoder> decoder;
@@ -107,13 +120,23 @@ class Request {
   Result<void> PrepareRoute();
   void StartStage(std::size_t stage);
   void StartNextAttemptOfStage();
-  void StartAttempt(const std::string& model);
+  void StartAttempt(const std::string& model, bool verifier = false);
+  const Query& QueryFor(const AttemptState& attempt) const;
+  std::optional<Error> ReserveBudget(AttemptState& attempt);
+  void SettleBudget(AttemptState& attempt, double actual_usd);
+  const ConsensusRule& StageRule() const;
+  Candidate MakeCandidate(const AttemptState& attempt, Result<Completion> result) const;
   void StartHttpAttempt(std::size_t index, std::chrono::milliseconds timeout);
   void StartInProcessAttempt(std::size_t index, std::chrono::milliseconds timeout);
   void OnTransferDone(std::size_t index, net::TransferResult result);
   Result<Completion> DecodeResponse(const AttemptState& attempt, const HttpResponse& response);
   void Evaluate();
-  void StageEnded(bool any_success, const std::string& rejection);
+  void StageEnded(bool any_success);
+  void Accept(Decision decision);
+  // Cross-validation and escalation (request_review.cpp).
+  void StartVerification(Decision decision);
+  void OnVerifierResult(const AttemptState& attempt, const Result<Completion>& result);
+  void Escalate(std::string why);
   void StopAttempt(AttemptState& attempt, const Error& why);
   void StopRunningAttempts(const Error& why);
   void OnDeadline();
@@ -164,6 +187,22 @@ class Request {
   net::TimerId stagger_timer_ = 0;
   std::vector<Candidate> candidates_;           // in arrival order
   std::vector<std::size_t> candidate_attempt_;  // candidates_[i] came from attempts_[this[i]]
+  Decision last_decision_;                      // the stage rule's latest verdict
+
+  // Cross-validation of an accepted answer (PlanStage::verifiers).
+  Query verify_query_;
+  std::optional<Decision> pending_;  // accepted by the rule, awaiting the verifiers
+  std::size_t verifiers_pending_ = 0;
+  std::size_t verifiers_yes_ = 0;
+  std::size_t verifiers_no_ = 0;
+  std::vector<std::string> verifiers_agreeing_;
+
+  // Escalation to a human (OrchestratorOptions::escalation).
+  bool escalated_ = false;
+
+  // The query's own budget (QueryContext::max_cost_usd).
+  double reserved_usd_ = 0.0;
+  double spent_usd_ = 0.0;
 
   // Streaming: the attempt that produced the first content, once one has.
   std::optional<std::size_t> committed_;

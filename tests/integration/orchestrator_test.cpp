@@ -604,7 +604,9 @@ class BrokenStrategy final : public prsm::RoutingStrategy {
   Result<prsm::RoutePlan> Plan(const Query&, const prsm::RoutingContext&) override {
     if (throws_) throw std::logic_error("bug in strategy");
     prsm::RoutePlan plan;
-    plan.stages.push_back({{"ghost"}, prsm::StageTrigger::kOnFailure, {}});
+    prsm::PlanStage stage;
+    stage.models = {"ghost"};
+    plan.stages.push_back(stage);
     return plan;
   }
 

@@ -11,10 +11,10 @@ namespace {
 Candidate Ok(std::string model, std::string text) {
   Completion completion;
   completion.text = std::move(text);
-  return Candidate{std::move(model), completion};
+  return Candidate{std::move(model), completion, "", 0.5, std::nullopt};
 }
 Candidate Failed(std::string model) {
-  return Candidate{std::move(model), Error(ErrorCode::kUnavailable, "down")};
+  return Candidate{std::move(model), Error(ErrorCode::kUnavailable, "down"), "", 0.5, std::nullopt};
 }
 }  // namespace
 

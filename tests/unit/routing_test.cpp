@@ -36,8 +36,8 @@ TEST_CASE("single-model routing asks the preferred model only", "[routing]") {
 
 TEST_CASE("single-model routing with fallback chains every model on failure", "[routing]") {
   auto catalog = Catalog({"a", "b", "c"});
-  auto plan = prsm::MakeSingleModelRouting(true)->Plan(Query::FromText("hi"),
-                                                       RoutingContext{catalog, kNoStats, kFeatures});
+  auto plan = prsm::MakeSingleModelRouting(true)->Plan(
+      Query::FromText("hi"), RoutingContext{catalog, kNoStats, kFeatures});
   REQUIRE(plan);
   REQUIRE(plan->stages.size() == 3);
   CHECK(plan->stages[1].models == std::vector<std::string>{"b"});
@@ -48,7 +48,7 @@ TEST_CASE("single-model routing with fallback chains every model on failure", "[
 
 TEST_CASE("fan-out routing asks the first n models in one stage", "[routing]") {
   auto catalog = Catalog({"a", "b", "c"});
-  const RoutingContext context{catalog, kNoStats};
+  const RoutingContext context{catalog, kNoStats, kFeatures};
   auto two = prsm::MakeFanOutRouting(2)->Plan(Query::FromText("hi"), context);
   REQUIRE(two);
   REQUIRE(two->stages.size() == 1);
