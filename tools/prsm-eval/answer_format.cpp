@@ -46,6 +46,30 @@ bool IsNumber(std::string_view raw) {
   return digits;
 }
 
+// A maths answer that is not a plain number: LaTeX ("$\\frac{3}{4}$", "2\\sqrt{2}") or a short
+// expression, never prose (four or more words of letters in a row).
+bool IsFormula(std::string_view text) {
+  const bool latex = text.find('\\') != std::string_view::npos ||
+                     text.find('$') != std::string_view::npos ||
+                     text.find('^') != std::string_view::npos;
+  if (!latex) return false;
+  std::size_t words_in_a_row = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    std::size_t j = i;
+    bool letters = j < text.size();
+    while (j < text.size() && text[j] != ' ') {
+      letters = letters && std::isalpha(static_cast<unsigned char>(text[j])) != 0;
+      ++j;
+    }
+    words_in_a_row = letters && j > i ? words_in_a_row + 1 : 0;
+    if (words_in_a_row >= 4) return false;
+    i = j;
+  }
+  return true;
+}
+
 bool ListsOptions(std::string_view prompt) {
   return prompt.find("\nA.") != std::string_view::npos &&
          prompt.find("\nB.") != std::string_view::npos;
@@ -69,7 +93,7 @@ prsm::AnswerFormat InferAnswerFormatFrom(const std::vector<std::string>& answers
   std::size_t numbers = 0;
   for (const std::string& answer : answers) {
     letters += IsChoiceLetter(answer) ? 1 : 0;
-    numbers += IsNumber(answer) ? 1 : 0;
+    numbers += IsNumber(answer) || IsFormula(answer) ? 1 : 0;
   }
   if (letters * 10 >= answers.size() * 9) {
     format.kind = prsm::AnswerFormat::Kind::kChoice;

@@ -6,9 +6,9 @@
 // 1. at least 90% are a single letter A-J (optionally in parentheses or followed by '.' or
 //    ')'), or, judged on prompts, at least 90% list options "A." and "B." on their own lines:
 //    multiple choice, AnswerFormat::kChoice;
-// 2. else at least 50% are a number (after dropping '$', commas and spaces): kNumber, which
-//    compares the final number of each response (for mixed numeric/LaTeX golds, as on
-//    LiveMathBench, the last number is a proxy for the boxed answer);
+// 2. else at least 50% are a number (after dropping '$', commas and spaces) or a formula (LaTeX:
+//    a backslash command, '$' or '^', and no run of four words of prose): maths, kNumber, whose
+//    extraction takes the \boxed{} answer or the final number and canonicalises formulas;
 // 3. else free text: kSimilarText (agreement = TextSimilarity >= 0.6).
 //
 // Thread safety: stateless.

@@ -219,6 +219,8 @@ DatasetReport EvaluateDataset(const Dataset& dataset, const std::vector<std::str
   }
 
   // Cost at 95% of the best model's score, dominance, consensus.
+  std::set<std::string> on_frontier;
+  for (std::size_t i : ParetoFrontier(model_points)) on_frontier.insert(model_rows[i]->system);
   for (const SystemRow& row : report.rows) {
     if (row.kind != SystemKind::kPrsm) continue;
     if (row.score >= 0.95 * report.best_score &&
@@ -229,6 +231,9 @@ DatasetReport EvaluateDataset(const Dataset& dataset, const std::vector<std::str
     for (const SystemRow* model : model_rows) {
       if (row.score > model->score && row.usd_per_query < model->usd_per_query) {
         report.dominations.push_back(fmt::format("{} > {}", row.system, model->system));
+        if (on_frontier.count(model->system) != 0) {
+          report.frontier_dominations.push_back(fmt::format("{} > {}", row.system, model->system));
+        }
       }
     }
     if (IsConsensusSystem(row.system) && row.usd_per_query < report.best_cost) {

@@ -44,8 +44,11 @@ struct DatasetReport {
   /// The cheapest prsm row keeping 95% of the best model's score, and its cost % of best.
   std::optional<std::string> at95_system;
   std::optional<double> at95_cost_pct;
-  /// prsm rows strictly dominating some single model ("row > model").
+  /// prsm rows strictly dominating some single model ("row > model"): higher score at lower
+  /// cost. `frontier_dominations` keeps those over a model no other single model dominates
+  /// (beating a model the best one already beats is no achievement of routing).
   std::vector<std::string> dominations;
+  std::vector<std::string> frontier_dominations;
   /// Vote/cascade rows scoring above every model they called, at a cost below the best's.
   std::vector<std::string> consensus_wins;
   double max_cost_dev_abs = 0.0;

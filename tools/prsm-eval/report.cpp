@@ -65,8 +65,14 @@ std::string FormatReport(const DatasetReport& report) {
                                        report.best_model, *report.at95_system)
                          : std::string("no prsm system reaches it"));
   out += fmt::format(
-      "prsm systems strictly dominating a single model: {}\n",
-      report.dominations.empty() ? "none" : fmt::format("{}", fmt::join(report.dominations, "; ")));
+      "prsm systems strictly dominating a Pareto-efficient single model (higher score, lower "
+      "cost): {}\n",
+      report.frontier_dominations.empty()
+          ? "none"
+          : fmt::format("{}", fmt::join(report.frontier_dominations, "; ")));
+  out += fmt::format(
+      "(dominating any single model, the inefficient ones included: {} system/model pairs)\n",
+      report.dominations.size());
   out += fmt::format("votes/cascades above every model they use, below the best's cost: {}\n",
                      report.consensus_wins.empty()
                          ? "none"

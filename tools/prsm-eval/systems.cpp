@@ -114,8 +114,10 @@ std::optional<Setup> FanOutVote(const EvalEnv& env, std::size_t k, bool weighted
   if (!models || env.specs.size() < 3) return std::nullopt;
   std::shared_ptr<const prsm::ConsensusRule> rule;
   if (weighted) {
+    // Plurality by weight: the heaviest answer wins (ties between equal weights still fail),
+    // so a three-way split is decided by the models' priors instead of failing the query.
     prsm::WeightedVoteOptions options;
-    options.vote = Vote(env, 0.5, 1);
+    options.vote = Vote(env, 0.01, 1);
     rule = prsm::MakeWeightedConfidenceRule(options);
   } else {
     rule = prsm::MakeMajorityVoteRule(Vote(env, 0.5, 1));

@@ -164,8 +164,14 @@ TEST_CASE("the answer format is inferred from golds, answers or prompts", "[eval
   CHECK(prsm_eval::InferAnswerFormatFrom({"A", "(B)", "C.", "D"}, {}).kind == Kind::kChoice);
   CHECK(prsm_eval::InferAnswerFormatFrom({"42", "$1,234$", "-3.5", "\\frac{1}{2}"}, {}).kind ==
         Kind::kNumber);
-  CHECK(prsm_eval::InferAnswerFormatFrom({"12", "\\frac{1}{2}", "x+1", "\\sqrt 2"}, {}).kind ==
+  // LiveMathBench-style golds: half numbers, half LaTeX formulas.
+  CHECK(prsm_eval::InferAnswerFormatFrom({"$12$", "$\\frac{3}{4}$", "$2\\sqrt{2}$", "x^2"}, {})
+            .kind == Kind::kNumber);
+  CHECK(prsm_eval::InferAnswerFormatFrom({"12", "x+1", "y-2", "a or b"}, {}).kind ==
         Kind::kSimilarText);
+  CHECK(prsm_eval::InferAnswerFormatFrom(
+            {"The answer is $x$ because the value is known", "Let $a$ be the first one", "3"}, {})
+            .kind == Kind::kSimilarText);
   CHECK(prsm_eval::InferAnswerFormatFrom({"The White House is white."}, {}).kind ==
         Kind::kSimilarText);
   CHECK(prsm_eval::InferAnswerFormatFrom({}, {"Q?\nA. x\nB. y\nAnswer:"}).kind == Kind::kChoice);
