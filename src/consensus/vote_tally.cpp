@@ -233,14 +233,15 @@ Decision DecideByVote(const Tally& tally, const VoteOptions& options, bool weigh
   decision.chosen = lead.members[best];
   decision.supporters = lead.members;
   decision.explanation =
-      weighted ? fmt::format(
-                     "answers agreeing on {} carry {} ({} >= {} threshold); {} of {} "
-                     "answers agree{}",
-                     Quote(lead.answer), votes, Percent(share), Percent(options.threshold),
-                     lead.members.size(), tally.successful, remarks)
-               : fmt::format("{} of {} answers agree on {} ({} >= {} threshold){}",
-                             lead.members.size(), tally.successful, Quote(lead.answer),
-                             Percent(share), Percent(options.threshold), remarks);
+      weighted
+          ? fmt::format(
+                "answers agreeing on {} carry {} of the vote weight ({} of {}; >= {} "
+                "threshold); {} of {} answers agree{}",
+                Quote(lead.answer), Percent(share), Weight(lead.weight), Weight(tally.total_weight),
+                Percent(options.threshold), lead.members.size(), tally.successful, remarks)
+          : fmt::format("{} of {} answers agree on {} ({} >= {} threshold){}", lead.members.size(),
+                        tally.successful, Quote(lead.answer), Percent(share),
+                        Percent(options.threshold), remarks);
   return decision;
 }
 
