@@ -199,12 +199,41 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeIntelligentRouting(
     IntelligentOptions options = {});
 
 /// Cheap first, stronger only when the answer is not trusted. Stages from the cheapest model
-/// to the dearest (or `models` in the given order); every stage but the last asks its model
-/// `samples` times and accepts under `accept` (a vote among the samples, `min_agreeing` of
-/// them) or, when `min_confidence` is set, when the answer's logprob confidence reaches it;
-/// the last stage accepts any answer. `verifiers` adds cross-validation to the cheap stages.
-/// Feedback() calibrates: per stage, the agreement (or confidence) threshold that kept the
-/// accepted answers' mean score at `target_quality` on the answers it has seen.
+/// to the dearest (or `models` in the given order, or the groups of `stages`); every stage but
+/// the last asks its model `samples` times and accepts under `accept` (a vote among the samples,
+/// `min_agreeing` of them) or, when `min_confidence` is set, when the answer's logprob confidence
+/// reaches it; the last stage accepts any answer. `verifiers` adds cross-validation to the cheap
+/// stages. Feedback() calibrates: per stage, the agreement threshold that kept the accepted
+/// answers' mean score at `target_quality` on the answers it has seen.
+///
+/// Acceptance tests of the cheap stages (every stage but the last), in order of precedence:
+/// - `min_confidence` set: MakeConfidenceRule(min_confidence), as given (not calibrated: a
+///   confidence needs logprobs, which the Response's attempts do not keep).
+/// - a stage of two or more attempts (samples > 1, or a group of `stages`): a majority vote
+///   under `accept` needing at least two agreeing answers ("vote-N" in the plan); once the stage
+///   has `min_calibration_labels` labels its threshold is the lowest winner's share whose
+///   answers reached `target_quality`, and a stage whose answers never reach it is left out of
+///   the plan.
+/// - a stage of one attempt with `learn_acceptance`: the learned acceptance test
+///   ("learned-acceptance"): a logistic model over cheap features of the answer and the query
+///   (answer extractable under `accept.answer`, an explicit final-answer marker, length,
+///   truncation at max_tokens, hedging words, false arithmetic claims "a op b = c", the query's
+///   complexity, domain, maths/code/reasoning cues and multiple choice), trained online from
+///   Feedback(), accepting when its predicted probability reaches a threshold calibrated so the
+///   accepted answers' mean score reaches `target_quality` on what it has seen (minus one
+///   standard error, so a small sample does not flatter it). Exploration: until the model has
+///   `min_calibration_labels` labels it accepts nothing, so every query escalates and every
+///   cheap answer meets a final answer to be labelled by. A calibrated model with no threshold
+///   reaching the target leaves its stage out of the plan (asking would only cost).
+/// - otherwise a vote under `accept` (which accepts a lone answer unless min_agreeing > 1).
+///
+/// Labels, from Feedback(query, response, score) (the final answer's score): a cheap stage's
+/// answer (its vote winner for a group) is labelled `score` when it was the accepted answer or
+/// agrees (AnswersAgree under `accept.answer`) with the final answer, 0 when it disagrees with
+/// a final answer scoring at least 0.5 (or has no extractable answer then), and not labelled
+/// when it disagrees with a final answer scoring below 0.5. The strategy creates and shares the
+/// stages' rules (PlanStage::rule) and both run on the loop thread, so the rules read what it
+/// learned. SaveState/LoadState keep the learned weights, thresholds and labelled examples.
 struct CascadeOptions {
   std::vector<std::string> models;
   std::size_t samples = 3;
@@ -212,6 +241,17 @@ struct CascadeOptions {
   std::optional<double> min_confidence;
   std::vector<std::string> verifiers;
   double target_quality = 0.9;
+  /// Explicit stages, cheapest first: each a group of models asked once each, at once (a name
+  /// listed twice is asked twice), e.g. {{"gpt-5-mini", "gemini-flash"}, {"gpt-5"}}: accept
+  /// when the two cheap models agree, else ask the strong one. Overrides `models` and
+  /// `samples` when set. Models the query may not use are left out of their group; an empty
+  /// group is dropped.
+  std::vector<std::vector<std::string>> stages;
+  /// Use the learned acceptance test for cheap stages of one attempt (see above).
+  bool learn_acceptance = true;
+  /// Labels a cheap stage needs before its calibrated threshold applies (learned test: before
+  /// it accepts anything).
+  std::size_t min_calibration_labels = 40;
 };
 PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeCascadeRouting(CascadeOptions options = {});
 

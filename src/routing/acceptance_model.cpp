@@ -17,9 +17,12 @@ namespace prsm::routing {
 namespace {
 
 constexpr std::size_t kN = kAcceptanceFeatureCount;
-// Ridge penalty on every weight but the bias: keeps the fit finite when a feature separates the
-// labels perfectly (a handful of examples often do) and shrinks one-hot domains that are rare.
-constexpr double kRidge = 1.0;
+// Ridge penalty: keeps the fit finite when a feature separates the labels perfectly (a handful
+// of examples often do) and shrinks one-hot domains that are rare. The bias is barely
+// penalised, so the base rate is learned freely.
+constexpr double kRidge = 0.3;
+constexpr double kBiasRidge = 0.01;
+double Ridge(std::size_t i) { return i == 0 ? kBiasRidge : kRidge; }
 constexpr int kNewtonSteps = 12;
 // Fewest accepted examples a threshold may rest on, and the margin (standard errors).
 constexpr std::size_t kMinAccepted = 5;
@@ -103,10 +106,23 @@ void AcceptanceModel::Add(const AcceptanceFeatures& x, double label) {
   if (since_refit_ >= 1 + examples_.size() / 32 || labels_ == settings_.min_labels) Refit();
 }
 
+double AcceptanceModel::Loss(const AcceptanceFeatures& w) const {
+  double loss = 0.0;
+  for (const auto& [x, y] : examples_) {
+    double z = 0.0;
+    for (std::size_t i = 0; i < kN; ++i) z += w[i] * x[i];
+    // log(1 + e^z) - y z, computed without overflow.
+    loss += (z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z))) - y * z;
+  }
+  for (std::size_t i = 0; i < kN; ++i) loss += 0.5 * Ridge(i) * w[i] * w[i];
+  return loss;
+}
+
 void AcceptanceModel::Refit() {
   since_refit_ = 0;
   if (examples_.empty()) return;
   AcceptanceFeatures w = weights_;
+  double loss = Loss(w);
   for (int step = 0; step < kNewtonSteps; ++step) {
     std::array<std::array<double, kN>, kN> hessian{};
     std::array<double, kN> gradient{};
@@ -114,7 +130,7 @@ void AcceptanceModel::Refit() {
       double z = 0.0;
       for (std::size_t i = 0; i < kN; ++i) z += w[i] * x[i];
       const double p = Sigmoid(z);
-      const double s = std::max(p * (1.0 - p), 1e-9);
+      const double s = p * (1.0 - p);
       for (std::size_t i = 0; i < kN; ++i) {
         if (x[i] == 0.0) continue;
         gradient[i] += (p - y) * x[i];
@@ -123,19 +139,28 @@ void AcceptanceModel::Refit() {
     }
     for (std::size_t i = 0; i < kN; ++i) {
       for (std::size_t j = 0; j < i; ++j) hessian[i][j] = hessian[j][i];
-      const double ridge = i == 0 ? 1e-6 : kRidge;
-      hessian[i][i] += ridge;
-      gradient[i] += ridge * w[i];
+      hessian[i][i] += Ridge(i);
+      gradient[i] += Ridge(i) * w[i];
     }
     std::array<double, kN> delta{};
     if (!Solve(hessian, gradient, delta)) break;
-    double change = 0.0;
-    for (std::size_t i = 0; i < kN; ++i) {
-      w[i] -= delta[i];
-      change = std::max(change, std::fabs(delta[i]));
+    // Damped: halve the step until the loss does not increase (plain Newton overshoots when
+    // the predictions saturate).
+    bool improved = false;
+    double scale = 1.0;
+    for (int halving = 0; halving < 20 && !improved; ++halving, scale *= 0.5) {
+      AcceptanceFeatures candidate = w;
+      for (std::size_t i = 0; i < kN; ++i) candidate[i] -= scale * delta[i];
+      const double candidate_loss = Loss(candidate);
+      if (std::isfinite(candidate_loss) && candidate_loss <= loss) {
+        improved = true;
+        const double gain = loss - candidate_loss;
+        w = candidate;
+        loss = candidate_loss;
+        if (gain < 1e-9 * (1.0 + loss)) step = kNewtonSteps;  // converged
+      }
     }
-    if (!std::all_of(w.begin(), w.end(), [](double v) { return std::isfinite(v); })) return;
-    if (change < 1e-7) break;
+    if (!improved) break;
   }
   weights_ = w;
   std::vector<std::pair<double, double>> scored;

@@ -43,6 +43,7 @@ class AcceptanceModel {
   double Probability(const AcceptanceFeatures& x) const;
   /// Labels seen so far (including ones that scrolled out of the example window).
   std::size_t labels() const { return labels_; }
+  std::size_t min_labels() const { return settings_.min_labels; }
   bool calibrated() const { return labels_ >= settings_.min_labels; }
   /// The calibrated threshold; nullopt = no threshold reaches the target (accept nothing).
   const std::optional<double>& threshold() const { return threshold_; }
@@ -62,6 +63,9 @@ class AcceptanceModel {
                                       AcceptanceSettings settings);
 
  private:
+  // The penalised negative log-likelihood of the examples under weights `w`.
+  double Loss(const AcceptanceFeatures& w) const;
+
   AcceptanceSettings settings_;
   AcceptanceFeatures weights_{};
   std::optional<double> threshold_;

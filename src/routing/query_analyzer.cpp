@@ -318,13 +318,19 @@ QueryFeatures AnalyzeQuery(const Query& query) {
   const std::size_t latex = CountOf(text, "\\frac") + CountOf(text, "\\sqrt") +
                             CountOf(text, "\\boxed") + CountOf(text, "$") / 2 +
                             CountOf(text, "\\cdot") + CountOf(text, "^");
+  // "3 + 4", "17*23", "x = 5": an operator between a digit and a digit, spaces allowed.
   const std::size_t arithmetic = [&] {
+    const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
     std::size_t count = 0;
     for (std::size_t i = 1; i + 1 < text.size(); ++i) {
       const char c = text[i];
-      if ((c == '+' || c == '*' || c == '/' || c == '=' || c == '-') &&
-          std::isdigit(static_cast<unsigned char>(text[i + 1])) != 0 &&
-          (std::isdigit(static_cast<unsigned char>(text[i - 1])) != 0 || text[i - 1] == ' ')) {
+      if (c != '+' && c != '*' && c != '/' && c != '=' && c != '-' && c != '^') continue;
+      std::size_t before = i;
+      while (before > 0 && text[before - 1] == ' ') --before;
+      std::size_t after = i + 1;
+      while (after < text.size() && text[after] == ' ') ++after;
+      if (before > 0 && after < text.size() && is_digit(text[before - 1]) &&
+          is_digit(text[after])) {
         ++count;
       }
     }

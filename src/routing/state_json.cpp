@@ -13,7 +13,21 @@ Error StateError(const Error& error) {
 
 Result<void> ParseState(std::string_view text, std::string_view format, std::int64_t version,
                         json::Document& doc) {
-  if (auto parsed = json::ParseJson(text, doc); !parsed) return StateError(parsed.error());
+  // Saved numbers must read back bit for bit (a reloaded strategy plans exactly as the saved
+  // one), so this parse asks RapidJSON for full precision, which json::ParseJson does not.
+  // Iterative parsing bounds the stack whatever the nesting.
+  if (const auto bad = json::FindInvalidUtf8(text)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("invalid state: invalid UTF-8 or NUL at byte {}", *bad));
+  }
+  constexpr unsigned kFlags =
+      json::rapidjson::kParseFullPrecisionFlag | json::rapidjson::kParseIterativeFlag;
+  doc.Parse<kFlags>(text.data(), text.size());
+  if (doc.HasParseError()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("invalid state: invalid JSON at byte {}: {}", doc.GetErrorOffset(),
+                             json::rapidjson::GetParseError_En(doc.GetParseError())));
+  }
   const json::Path root("state");
   if (!doc.IsObject()) return StateError(json::TypeError(root, "object", doc));
   auto found_format = json::RequiredString(doc, "format", root);
