@@ -86,17 +86,27 @@ struct AnswerFormat {
     kSimilarText,     ///< Free text: two answers agree when TextSimilarity >= `similarity`.
   };
   Kind kind = Kind::kNormalizedText;
-  std::string json_field;  ///< kJsonField: e.g. "answer" or "result.label".
+  std::string json_field;   ///< kJsonField: e.g. "answer" or "result.label".
   double similarity = 0.6;  ///< kSimilarText: the agreement threshold, in (0, 1].
 };
 
 /// The canonical answer in `text` under `format`, or nullopt when none can be found (such a
 /// candidate cannot vote). For kSimilarText, the normalised text.
+///
+/// The last explicit answer statement wins ("Answer: B", "the answer is 42", "#### 42",
+/// `\boxed{...}`), since models correct themselves; then a fallback per kind: kChoice a reply
+/// that is only a letter, or whose last or first line is one ("(B) 0.85"); kNumber the last
+/// number; kYesNo the first or last word. kNumber canonical forms: "1,234" → "1234", "42.0" →
+/// "42", "$12" → "12", "\dfrac{1}{2}" and "1/2" → "1/2"; a boxed formula becomes its LaTeX with
+/// spaces, `\left`/`\right` and spacing commands removed and `\dfrac` → `\frac`. kJsonField
+/// finds the JSON as the whole text, a ``` fenced block or the outermost braces; a path segment
+/// that is a number indexes an array; strings compare lower-cased, objects with sorted keys.
 PRSM_EXPORT std::optional<std::string> ExtractAnswer(std::string_view text,
                                                      const AnswerFormat& format);
 
 /// Whether two extracted answers agree under `format` (equality, or similarity for
-/// kSimilarText).
+/// kSimilarText; for kNumber also equal values, so "1/2" agrees with "0.5"). A similarity
+/// outside (0, 1] counts as 1 here.
 PRSM_EXPORT bool AnswersAgree(std::string_view a, std::string_view b, const AnswerFormat& format);
 
 /// Similarity of two texts in [0, 1]: the Jaccard index of their normalised word sets. Cheap
@@ -122,12 +132,29 @@ struct VoteOptions {
   bool decide_early = true;
 };
 
+/// How every vote is counted (majority, weighted, and the expert rule's fallback):
+/// - a failed candidate does not vote; a successful one whose answer cannot be extracted
+///   dissents (its weight counts in the total, it supports nothing);
+/// - answers are grouped in arrival order, each joining the first group whose first answer it
+///   agrees with (AnswersAgree);
+/// - the leading group is accepted when its share of the total weight is >= `threshold`, it
+///   outweighs every other group strictly (a tie rejects), and at least `min_agreeing` of its
+///   members weigh more than 0 (0 means 1); the chosen candidate is its heaviest member, the
+///   earliest on ties. `agreement` = its members / successful candidates, `confidence` = its
+///   share of the weight; on rejection both describe the leading answer, `supporters` is empty;
+/// - early decision (IsDecided): true as soon as acceptance is certain, or impossible, however
+///   the outstanding candidates answer, each weighing at most max(1, largest model weight);
+/// - bad options (threshold or similarity outside (0, 1], a negative or non-finite model
+///   weight) are not clamped: the rule decides at once and rejects, the explanation naming the
+///   bad value.
+///
 /// Majority vote: each successful candidate with an extractable answer has one vote.
 PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeMajorityVoteRule(VoteOptions options = {});
 
 /// A weighted vote: each answer's weight is its model's weight (`model_weights`, default 1)
 /// times, when `use_priors`, the candidate's prior quality, times, when `use_confidence`, its
 /// logprob confidence (when it has one). The decision's confidence is the winner's share.
+/// Priors and confidences are clamped to [0, 1]; a non-finite one is ignored.
 struct WeightedVoteOptions {
   VoteOptions vote;
   std::map<std::string, double> model_weights;
@@ -140,6 +167,12 @@ PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeWeightedConfidenceRule(
 /// Expert models: for a query of a domain with experts, the first expert's answer that is
 /// supported by at least `min_support` other candidates (or stands alone when `min_support` is
 /// 0) is accepted; otherwise, and for other domains, a weighted vote decides.
+/// The domain is the first non-empty Candidate::domain. Support counts the other successful
+/// candidates whose answer agrees (under `fallback.vote.answer`); a failed or unextractable
+/// expert answer does not qualify. Accepted: supporters = the agreeing candidates, confidence
+/// = their share of the fallback's weight. Early decision (when `fallback.vote.decide_early`):
+/// only once no more trusted expert answer could still qualify, counting outstanding
+/// candidates as possible supporters and as possible expert answers.
 struct ExpertOptions {
   /// Domain → expert models, most trusted first, e.g. {"code", {"gpt-4.1", "claude-sonnet-4-5"}}.
   std::map<std::string, std::vector<std::string>> experts;
@@ -151,6 +184,10 @@ PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeExpertRule(ExpertOptions options)
 /// Accepts a single answer only when the model is confident enough: the candidate's logprob
 /// confidence must reach `min_confidence` (candidates without logprobs are rejected). For
 /// cascades: a cheap model's sure answer stands, an unsure one escalates.
+/// With several candidates the first (in arrival order) that is confident enough is accepted,
+/// so IsDecided is true as soon as one arrives. The confidence is Candidate::confidence, else
+/// LogprobConfidence of its completion. `min_confidence` outside [0, 1] (or NaN) rejects every
+/// candidate with an explanation.
 PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeConfidenceRule(double min_confidence);
 
 // --- Escalation to a human ------------------------------------------------------------------
