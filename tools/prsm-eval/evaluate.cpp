@@ -196,6 +196,11 @@ DatasetReport EvaluateDataset(const Dataset& dataset, const std::vector<std::str
       }
       if (row_name != def.name) row.family = def.name;
       called_by_row[row_name] = out->called;
+      if (row_name == def.name) {
+        for (int m : out->called) {
+          report.models_used[row_name].push_back(dataset.models[static_cast<std::size_t>(m)].name);
+        }
+      }
       report.rows.push_back(std::move(row));
     }
   }

@@ -54,6 +54,8 @@ struct DatasetReport {
   double max_cost_dev_abs = 0.0;
   double max_cost_dev_rel = 0.0;
   std::vector<std::string> notes;
+  /// The models each prsm system called on the test split, by system (main rows only).
+  std::map<std::string, std::vector<std::string>> models_used;
   /// What each training system learned (SaveRoutingState after the train split), by name.
   std::map<std::string, std::string> states;
   double seconds = 0.0;

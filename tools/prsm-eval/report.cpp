@@ -81,6 +81,10 @@ std::string FormatReport(const DatasetReport& report) {
       "orchestrator cost vs recorded cost_usd, largest deviation per attempt: ${:.3g} "
       "(relative {:.3g})\n",
       report.max_cost_dev_abs, report.max_cost_dev_rel);
+  if (!report.models_used.empty()) out += "\nmodels each prsm system called on test:\n";
+  for (const auto& [system, models] : report.models_used) {
+    out += fmt::format("- {}: {}\n", system, fmt::join(models, ", "));
+  }
   for (const std::string& note : report.notes) out += "note: " + note + "\n";
   return out;
 }

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "ensemble.h"
+
 namespace prsm_eval {
 namespace {
 
@@ -30,12 +32,6 @@ std::vector<std::string> Names(const EvalEnv& env, const std::vector<int>& model
   std::vector<std::string> names;
   for (int m : models) names.push_back(env.name(m));
   return names;
-}
-
-// The k best-value models, plus the best model if `with_best` and it is not among them.
-std::optional<std::vector<int>> ValueModels(const EvalEnv& env, std::size_t k) {
-  if (env.by_value.size() < k) return std::nullopt;
-  return std::vector<int>(env.by_value.begin(), env.by_value.begin() + static_cast<long>(k));
 }
 
 prsm::VoteOptions Vote(const EvalEnv& env, double threshold, std::size_t min_agreeing) {
@@ -110,8 +106,9 @@ std::optional<Setup> Plain(std::shared_ptr<prsm::RoutingStrategy> routing) {
 }
 
 std::optional<Setup> FanOutVote(const EvalEnv& env, std::size_t k, bool weighted) {
-  auto models = ValueModels(env, k);
-  if (!models || env.specs.size() < 3) return std::nullopt;
+  if (env.specs.size() < 3) return std::nullopt;
+  auto chosen = ChooseVoters(env, k, weighted ? EnsembleRule::kWeighted : EnsembleRule::kMajority);
+  if (!chosen) return std::nullopt;
   std::shared_ptr<const prsm::ConsensusRule> rule;
   if (weighted) {
     // Plurality by weight: the heaviest answer wins (ties between equal weights still fail),
@@ -123,7 +120,7 @@ std::optional<Setup> FanOutVote(const EvalEnv& env, std::size_t k, bool weighted
     rule = prsm::MakeMajorityVoteRule(Vote(env, 0.5, 1));
   }
   if (!rule) return std::nullopt;
-  return Setup{prsm::MakeFanOutRouting(0), std::move(rule), Names(env, *models)};
+  return Setup{prsm::MakeFanOutRouting(0), std::move(rule), Names(env, chosen->models)};
 }
 
 std::optional<Setup> Cascade(const EvalEnv& env, std::size_t cheap_models, double point) {
@@ -133,6 +130,17 @@ std::optional<Setup> Cascade(const EvalEnv& env, std::size_t cheap_models, doubl
     if (m != env.best && cheap.size() < cheap_models) cheap.push_back(m);
   }
   if (cheap.size() < cheap_models) return std::nullopt;
+  if (cheap_models > 1) {
+    if (env.specs.size() < 3) return std::nullopt;
+    auto chosen = ChooseAgreementCascade(env, cheap_models);
+    if (!chosen) return std::nullopt;
+    const int final_model = chosen->models.back();
+    chosen->models.pop_back();
+    return Setup{MakeAgreementCascade(Names(env, chosen->models), env.name(final_model), env.format,
+                                      cheap_models),
+                 nullptr,
+                 {}};
+  }
   if (cheap_models == 1) {
     prsm::CascadeOptions options;
     options.models = {env.name(cheap.front()), env.name(env.best)};
@@ -149,26 +157,27 @@ std::optional<Setup> Cascade(const EvalEnv& env, std::size_t cheap_models, doubl
 
 std::optional<Setup> Expert(const EvalEnv& env) {
   if (env.specs.size() < 3) return std::nullopt;
-  // The expert of a domain is the best train model in it (its prior); the other voters are the
-  // two best-value models.
+  // The voters are the weighted vote's (chosen on train); the expert of a domain is the voter
+  // with the best prior there (domain_quality by category, else the overall train mean),
+  // trusted when one other voter backs it, else a weighted plurality decides.
+  auto chosen = ChooseVoters(env, 3, EnsembleRule::kWeighted);
+  if (!chosen) return std::nullopt;
+  const std::vector<int> voters = chosen->models;
+  auto prior = [&](int m, const std::string& domain) {
+    const prsm::ModelSpec& spec = env.specs[static_cast<std::size_t>(m)];
+    auto it = spec.domain_quality.find(domain);
+    return it != spec.domain_quality.end() ? it->second : spec.quality;
+  };
   prsm::ExpertOptions options;
   options.min_support = 1;
-  options.fallback.vote = Vote(env, 0.5, 1);
-  const prsm::ModelSpec& best = env.specs[static_cast<std::size_t>(env.best)];
-  std::vector<int> voters = {env.best};
-  for (int m : env.by_value) {
-    if (m != env.best && voters.size() < 3) voters.push_back(m);
-  }
-  for (const char* domain :
-       {"math", "code", "science", "finance", "legal", "medical", "writing", "general"}) {
-    options.experts[domain] = {best.name};
-  }
-  for (const auto& [domain, quality] : best.domain_quality) {
-    int expert = env.best;
+  options.fallback.vote = Vote(env, 0.01, 1);
+  std::vector<std::string> domains = {"math",  "code",    "science", "finance",
+                                      "legal", "medical", "writing", "general"};
+  for (const auto& [domain, quality] : env.specs.front().domain_quality) domains.push_back(domain);
+  for (const std::string& domain : domains) {
+    int expert = voters.front();
     for (int m : voters) {
-      const auto& q = env.specs[static_cast<std::size_t>(m)].domain_quality;
-      auto it = q.find(domain);
-      if (it != q.end() && it->second > quality) expert = m;
+      if (prior(m, domain) > prior(expert, domain)) expert = m;
     }
     options.experts[domain] = {env.name(expert)};
   }

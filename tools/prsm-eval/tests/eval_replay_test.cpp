@@ -7,6 +7,7 @@
 
 #include "calibration.h"
 #include "dataset.h"
+#include "ensemble.h"
 #include "replay_provider.h"
 
 namespace {
@@ -108,4 +109,56 @@ TEST_CASE("calibration uses the train split only", "[eval][calibration]") {
   CHECK(prsm_eval::Calibrate(dataset, 1).specs[1].quality == Approx(1.0));
   dataset.records[0].outcomes[1]->score = 0.0;
   CHECK(prsm_eval::Calibrate(dataset, 1).specs[1].quality == Approx(0.75));
+}
+
+namespace {
+
+// Three models on four train queries: `a` and `b` are each wrong once (on different queries),
+// `c` is always right but costs ten times as much.
+prsm_eval::Dataset ThreeModels() {
+  prsm_eval::Dataset dataset;
+  dataset.name = "three";
+  dataset.models = {{"a", 1.0, 1.0}, {"b", 1.0, 1.0}, {"c", 10.0, 10.0}};
+  const char* gold = "ABCD";
+  for (int q = 0; q < 4; ++q) {
+    prsm_eval::Record record;
+    record.id = "q" + std::to_string(q);
+    record.prompt = "Question?\nA. w\nB. x\nC. y\nD. z";
+    record.gold = std::string(1, gold[q]);
+    for (int m = 0; m < 3; ++m) {
+      const bool wrong = (m == 0 && q == 0) || (m == 1 && q == 1);
+      const char answer = wrong ? (gold[q] == 'A' ? 'B' : 'A') : gold[q];
+      prsm_eval::Outcome outcome;
+      outcome.score = wrong ? 0.0 : 1.0;
+      outcome.response = std::string("Answer: ") + answer;
+      outcome.cost_usd = m == 2 ? 10.0 : 1.0;
+      record.outcomes.emplace_back(outcome);
+    }
+    dataset.records.push_back(std::move(record));
+  }
+  return dataset;
+}
+
+}  // namespace
+
+TEST_CASE("voters and cascades are chosen by simulation on train, under the best's cost",
+          "[eval][ensemble]") {
+  const prsm_eval::Dataset dataset = ThreeModels();
+  const prsm_eval::EvalEnv env = prsm_eval::Calibrate(dataset, 1);
+  REQUIRE(env.best == 2);
+  REQUIRE(env.format.kind == prsm::AnswerFormat::Kind::kChoice);
+  // Only {a, b} fits under c's cost of 10; they split 1-1 on two queries (no majority).
+  auto voters = prsm_eval::ChooseVoters(env, 2, prsm_eval::EnsembleRule::kMajority);
+  REQUIRE(voters.has_value());
+  CHECK(voters->models == std::vector<int>{0, 1});
+  CHECK(voters->train_score == Approx(0.5));
+  CHECK(voters->train_cost == Approx(2.0));
+  CHECK_FALSE(prsm_eval::ChooseVoters(env, 3, prsm_eval::EnsembleRule::kMajority).has_value());
+  // Two cheap models and a final one: (a, b) agree on q2 and q3 (score 1, cost 2), else c
+  // answers (score 1, cost 12): mean score 1 at cost 7, under c's 10.
+  auto cascade = prsm_eval::ChooseAgreementCascade(env, 2);
+  REQUIRE(cascade.has_value());
+  CHECK(cascade->models == std::vector<int>{0, 1, 2});
+  CHECK(cascade->train_score == Approx(1.0));
+  CHECK(cascade->train_cost == Approx(7.0));
 }

@@ -1,0 +1,41 @@
+// prsm-eval: choosing the models of a vote or an agreement cascade on the train split.
+//
+// Which models should vote is a calibration question, answered on train like the priors: every
+// subset of the wanted size is simulated on the train queries with prsm's own answer extraction
+// (ExtractAnswer/AnswersAgree under the dataset's AnswerFormat, applied to the recorded
+// responses, as the real rule will see them), and the subset with the best mean train score
+// among those whose mean train cost stays below the best single model's wins (the cheaper on
+// ties). Simulated rules: a majority vote (a strict plurality; a tie scores 0, as kNoConsensus
+// would), a weighted vote (each answer weighs its model's train prior; the heaviest wins), and
+// an agreement cascade (all cheap models agree → their answer, else the final model's).
+//
+// Thread safety: stateless. Errors: nullopt when no subset fits under the cost.
+#ifndef PRSM_EVAL_ENSEMBLE_H_
+#define PRSM_EVAL_ENSEMBLE_H_
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "calibration.h"
+
+namespace prsm_eval {
+
+enum class EnsembleRule { kMajority, kWeighted };
+
+/// A chosen set and its simulated train figures.
+struct Ensemble {
+  std::vector<int> models;  ///< Voters, or the cheap stage then the final model last.
+  double train_score = 0.0;
+  double train_cost = 0.0;
+};
+
+/// The best `k` voters under `rule` (see the file comment).
+std::optional<Ensemble> ChooseVoters(const EvalEnv& env, std::size_t k, EnsembleRule rule);
+
+/// The best agreement cascade with `k` cheap models and one final model (models.back()).
+std::optional<Ensemble> ChooseAgreementCascade(const EvalEnv& env, std::size_t k);
+
+}  // namespace prsm_eval
+
+#endif  // PRSM_EVAL_ENSEMBLE_H_
