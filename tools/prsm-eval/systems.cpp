@@ -224,6 +224,19 @@ std::vector<SystemDef> MakeTable() {
       [](const EvalEnv& env, const Knobs& k) { return Cascade(env, 1, k.point); });
   add("cascade-agree2", false, 0.0, {},
       [](const EvalEnv& env, const Knobs&) { return Cascade(env, 2, 0.0); });
+  add("cascade-groups", true, kAutoBar, {}, [](const EvalEnv& env, const Knobs& k) {
+    // prsm's own cascade over the same groups as cascade-agree2 (chosen on train), its vote
+    // threshold calibrated by Feedback() to the target quality.
+    if (env.specs.size() < 3) return std::optional<Setup>();
+    auto chosen = ChooseAgreementCascade(env, 2);
+    if (!chosen) return std::optional<Setup>();
+    prsm::CascadeOptions options;
+    options.stages = {{env.name(chosen->models[0]), env.name(chosen->models[1])},
+                      {env.name(chosen->models[2])}};
+    options.accept = Vote(env, 0.5, 2);
+    options.target_quality = Bar(env, k.point);
+    return Plain(prsm::MakeCascadeRouting(options));
+  });
   add("cascade-agree3", false, 0.0, {},
       [](const EvalEnv& env, const Knobs&) { return Cascade(env, 3, 0.0); });
   add("vote3", false, 0.0, {},
