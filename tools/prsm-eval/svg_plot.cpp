@@ -73,9 +73,9 @@ std::string ScoreCostSvg(const std::string& title, const std::vector<SystemRow>&
     max_score = std::max(max_score, row.score);
   }
   if (min_cost == 0.0) min_cost = max_cost = 1e-6;
-  // Whole decades around the data, so the grid lines fall on 10^k.
-  const double lo = std::floor(std::log10(min_cost));
-  const double hi = std::max(lo + 1.0, std::ceil(std::log10(max_cost)));
+  // A margin around the data (more on the right, where labels go); grid lines on 10^k.
+  const double lo = std::log10(min_cost) - 0.15;
+  const double hi = std::max(lo + 1.0, std::log10(max_cost) + 0.4);
   const double y_lo = std::max(0.0, std::floor((min_score - 0.02) * 20.0) / 20.0);
   const double y_hi = std::min(1.0, std::ceil((max_score + 0.02) * 20.0) / 20.0);
   const double plot_w = kWidth - kLeft - kRight;
@@ -96,7 +96,7 @@ std::string ScoreCostSvg(const std::string& title, const std::vector<SystemRow>&
       "<text x=\"{2}\" y=\"28\" font-size=\"16\">{3}</text>\n",
       kWidth, kHeight, kLeft, Escape(title));
   // Axes and grid.
-  for (double d = lo; d <= hi + 1e-9; d += 1.0) {
+  for (double d = std::ceil(lo); d <= hi + 1e-9; d += 1.0) {
     const double x = x_of(std::pow(10.0, d));
     svg += fmt::format(
         "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#ddd\"/>\n"
@@ -134,9 +134,14 @@ std::string ScoreCostSvg(const std::string& title, const std::vector<SystemRow>&
         "<polyline points=\"{}\" fill=\"none\" stroke=\"#f4a6a6\" stroke-width=\"1\"/>\n", points);
   }
 
-  // The Pareto frontier as a staircase: from each frontier point, right to the next's cost.
+  // The Pareto frontier of what can be run (single models and prsm systems; the oracle knows
+  // the scores and the random router is a baseline), as a staircase.
   std::vector<CostScore> points;
-  for (const SystemRow& row : rows) points.push_back({row.usd_per_query, row.score});
+  for (const SystemRow& row : rows) {
+    if (row.kind == SystemKind::kModel || row.kind == SystemKind::kPrsm) {
+      points.push_back({row.usd_per_query, row.score});
+    }
+  }
   const std::vector<std::size_t> frontier = ParetoFrontier(points);
   if (!frontier.empty()) {
     std::string stair;
@@ -164,8 +169,11 @@ std::string ScoreCostSvg(const std::string& title, const std::vector<SystemRow>&
         x, y, sweep ? 2 : 4, Colour(row.kind), Escape(row.system), KindName(row.kind), row.score,
         row.usd_per_query);
     if (!sweep) {
-      svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\">{}</text>\n", x + 6, y - 4,
-                         Colour(row.kind), Escape(row.system));
+      // Labels of points near the right edge go to their left, so they stay inside.
+      const bool left = x > kLeft + 0.8 * plot_w;
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\"{}>{}</text>\n",
+                         left ? x - 6 : x + 6, y - 4, Colour(row.kind),
+                         left ? " text-anchor=\"end\"" : "", Escape(row.system));
     }
   }
   // Legend.

@@ -1,6 +1,7 @@
 // prsm-eval: the score-against-cost plot of one dataset, as a standalone SVG: $/query on a log
 // x axis, mean score on y, every system a labelled point coloured by kind, sweep points of one
-// family joined by a thin line, and the Pareto frontier drawn as a dashed staircase.
+// family joined by a thin line, and the Pareto frontier of the runnable systems (single models and
+// prsm systems, not the oracle or the random baseline) drawn as a dashed staircase.
 //
 // Thread safety: stateless. Errors: kUnavailable when the file cannot be written.
 #ifndef PRSM_EVAL_SVG_PLOT_H_
