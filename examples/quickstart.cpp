@@ -1,11 +1,15 @@
 // quickstart.cpp — the seed's example in C++:
 //
-//   orchestrator = MultiLLMOrchestrator(models=['gpt-4', 'claude-3', 'llama-2'], ...)
+//   orchestrator = MultiLLMOrchestrator(models=['gpt-4', 'claude-3', 'llama-2'],
+//                                       routing_strategy='intelligent',
+//                                       consensus_threshold=0.8)
 //   result = await orchestrator.process(query="...", context={"domain": "finance", ...})
 //
-// Three models are asked at once; the first good answer wins and the others are cancelled (so
-// they cost nothing). The program prints the answer and the full account: which models were
-// asked, how long each took, the tokens and what they cost.
+// The intelligent strategy analyses the question (domain, complexity), asks the cheapest model
+// expected to answer it well, and plans the strongest model behind it in case the answer is
+// not accepted. A majority vote with the seed's threshold of 0.8 judges the answers. The
+// program prints the answer, why it was routed so, how it was agreed, and the full account:
+// which models were asked, how long each took, the tokens and what they cost.
 //
 // Where the models live is read from the environment, like the OpenAI SDKs do:
 // - OPENAI_BASE_URL set: any OpenAI-compatible server (scripts/demo starts prsm's fake
@@ -27,20 +31,23 @@ struct DemoModel {
   const char* vendor_id;   // what the server calls it
   double input_per_mtok;   // USD per million input tokens
   double output_per_mtok;  // USD per million output tokens
+  double quality;          // the host's prior of its quality, in [0, 1]
+  double finance_quality;  // ... and in finance, where it differs
 };
 
-// The seed's three models, simulated by an OpenAI-compatible server; prices are illustrative.
+// The seed's three models, simulated by an OpenAI-compatible server; prices and quality
+// priors are illustrative.
 const std::vector<DemoModel> kSimulated = {
-    {"gpt-4", "gpt-4", 30.00, 60.00},
-    {"claude-3", "claude-3", 3.00, 15.00},
-    {"llama-2", "llama-2", 0.20, 0.20},
+    {"gpt-4", "gpt-4", 30.00, 60.00, 0.92, 0.93},
+    {"claude-3", "claude-3", 3.00, 15.00, 0.88, 0.90},
+    {"llama-2", "llama-2", 0.20, 0.20, 0.65, 0.55},
 };
 
 // Three real OpenAI models, at OpenAI's list prices (USD per million tokens, 2025).
 const std::vector<DemoModel> kOpenAI = {
-    {"gpt-4o", "gpt-4o", 2.50, 10.00},
-    {"gpt-4o-mini", "gpt-4o-mini", 0.15, 0.60},
-    {"gpt-4.1-mini", "gpt-4.1-mini", 0.40, 1.60},
+    {"gpt-4o", "gpt-4o", 2.50, 10.00, 0.90, 0.90},
+    {"gpt-4o-mini", "gpt-4o-mini", 0.15, 0.60, 0.75, 0.72},
+    {"gpt-4.1-mini", "gpt-4.1-mini", 0.40, 1.60, 0.84, 0.86},
 };
 
 int Fail(const prsm::Error& error) {
@@ -54,10 +61,12 @@ int main(int argc, char** argv) {
   const bool real_openai = std::getenv("OPENAI_BASE_URL") == nullptr;
   const std::vector<DemoModel>& models = real_openai ? kOpenAI : kSimulated;
 
-  // 1. The orchestrator: ask all three models at once, take the first good answer.
+  // 1. The orchestrator: routing_strategy='intelligent', consensus_threshold=0.8.
   prsm::OrchestratorOptions options;
-  options.routing = prsm::MakeFanOutRouting(3);
-  options.consensus = prsm::MakeFirstSuccessRule();
+  options.routing = prsm::MakeIntelligentRouting();
+  prsm::VoteOptions vote;
+  vote.threshold = 0.8;
+  options.consensus = prsm::MakeMajorityVoteRule(vote);
   options.request_timeout = std::chrono::seconds(60);
   auto created = prsm::MultiLLMOrchestrator::Create(options);
   if (!created) return Fail(created.error());
@@ -69,7 +78,8 @@ int main(int argc, char** argv) {
   if (!provider) return Fail(provider.error());
   if (auto added = orchestrator.AddProvider(*provider); !added) return Fail(added.error());
 
-  // 3. The models it may use, with their prices, so every answer is costed.
+  // 3. The models it may use, with their prices (so every answer is costed) and what the host
+  //    expects of them (so routing can weigh quality against cost).
   for (const DemoModel& model : models) {
     prsm::ModelSpec spec;
     spec.name = model.name;
@@ -77,6 +87,8 @@ int main(int argc, char** argv) {
     spec.provider_model = model.vendor_id;
     spec.price.input_per_mtok = model.input_per_mtok;
     spec.price.output_per_mtok = model.output_per_mtok;
+    spec.quality = model.quality;
+    spec.domain_quality["finance"] = model.finance_quality;
     if (auto added = orchestrator.AddModel(spec); !added) return Fail(added.error());
   }
 
