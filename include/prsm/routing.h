@@ -212,8 +212,9 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeIntelligentRouting(
 /// - a stage of two or more attempts (samples > 1, or a group of `stages`): a majority vote
 ///   under `accept` needing at least two agreeing answers ("vote-N" in the plan); once the stage
 ///   has `min_calibration_labels` labels its threshold is the lowest winner's share whose
-///   answers reached `target_quality`, and a stage whose answers never reach it is left out of
-///   the plan.
+///   answers reached `target_quality`; while no share reaches it the stage accepts nothing
+///   (and keeps learning), and after 3 x `min_calibration_labels` labels it is left out of the
+///   plan (asking would only cost).
 /// - a stage of one attempt with `learn_acceptance`: the learned acceptance test
 ///   ("learned-acceptance"): a logistic model over cheap features of the answer and the query
 ///   (answer extractable under `accept.answer`, an explicit final-answer marker, length,
@@ -224,7 +225,8 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeIntelligentRouting(
 ///   standard error, so a small sample does not flatter it). Exploration: until the model has
 ///   `min_calibration_labels` labels it accepts nothing, so every query escalates and every
 ///   cheap answer meets a final answer to be labelled by. A calibrated model with no threshold
-///   reaching the target leaves its stage out of the plan (asking would only cost).
+///   reaching the target accepts nothing; after 3 x `min_calibration_labels` labels it leaves
+///   its stage out of the plan (asking would only cost).
 /// - otherwise a vote under `accept` (which accepts a lone answer unless min_agreeing > 1).
 ///
 /// Labels, from Feedback(query, response, score) (the final answer's score): a cheap stage's

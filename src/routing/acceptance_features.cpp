@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -239,7 +240,8 @@ AcceptanceFeatures ComputeAcceptanceFeatures(std::string_view text, bool truncat
   const ArithmeticClaims arithmetic = CheckArithmetic(text);
   const double tokens = static_cast<double>(text.size()) / 4.0;
   x[0] = 1.0;
-  x[1] = ExtractAnswer(text, format).has_value() ? 1.0 : 0.0;
+  const std::optional<std::string> answer = ExtractAnswer(text, format);
+  x[1] = answer.has_value() ? 1.0 : 0.0;
   x[2] = HasFinalAnswerMarker(text) ? 1.0 : 0.0;
   x[3] = std::log1p(tokens) / 8.0;
   x[4] = truncated ? 1.0 : 0.0;
@@ -255,6 +257,23 @@ AcceptanceFeatures ComputeAcceptanceFeatures(std::string_view text, bool truncat
   for (std::size_t d = 0; d < std::size(kDomains); ++d) {
     x[13 + d] = query.domain == kDomains[d] ? 1.0 : 0.0;
   }
+  // [20] a numeric final answer with a fractional part (word problems rarely have one);
+  // [21] how much checked arithmetic the answer shows (more steps, more risk);
+  // [22] the final answer also appears earlier in the text (it was derived, not guessed);
+  // [23] the prompt's size.
+  if (answer) {
+    char* end = nullptr;
+    const double value = std::strtod(answer->c_str(), &end);
+    const bool numeric = end != answer->c_str() && *end == '\0' && std::isfinite(value);
+    x[20] = numeric && value != std::floor(value) ? 1.0 : 0.0;
+    const std::size_t last = text.rfind(*answer);
+    x[22] = !answer->empty() && last != std::string_view::npos &&
+                    text.substr(0, last).find(*answer) != std::string_view::npos
+                ? 1.0
+                : 0.0;
+  }
+  x[21] = std::min(1.0, static_cast<double>(arithmetic.checked) / 10.0);
+  x[23] = std::log1p(static_cast<double>(query.prompt_tokens)) / 8.0;
   return x;
 }
 

@@ -33,7 +33,7 @@ bool HasFinalAnswerMarker(std::string_view text);
 
 /// The feature vector, [0] being the constant 1. Its layout is part of the cascade's saved
 /// state (a new layout needs a new state version).
-inline constexpr std::size_t kAcceptanceFeatureCount = 20;
+inline constexpr std::size_t kAcceptanceFeatureCount = 24;
 using AcceptanceFeatures = std::array<double, kAcceptanceFeatureCount>;
 
 /// Features of answer `text` to a query with `query` features; `truncated` when the model

@@ -31,6 +31,10 @@ constexpr double kRightScore = 0.5;
 constexpr std::size_t kMaxVoteExamples = 2000;
 constexpr std::size_t kMinAccepted = 5;
 constexpr double kMarginZ = 1.0;
+// A cheap stage whose calibration finds no threshold reaching the target is left out of the
+// plan once it has this many times min_calibration_labels labels; before, it is still asked
+// (and escalates) so that a small unlucky sample does not exclude it for good.
+constexpr std::size_t kSkipAfter = 3;
 
 bool Truncated(const Usage& usage, FinishReason reason, const Query& query) {
   if (reason == FinishReason::kLength) return true;
@@ -389,16 +393,20 @@ class CascadeRouting final : public RoutingStrategy {
       auto calibration = votes_.find(key);
       const bool calibrated = calibration != votes_.end() &&
                               calibration->second.labels >= options_.min_calibration_labels;
-      if (calibrated) {
-        if (!calibration->second.threshold) {
+      if (calibrated && !calibration->second.threshold) {
+        if (calibration->second.labels >= kSkipAfter * options_.min_calibration_labels) {
           test = "its agreement never reached the target quality";
           return false;
         }
+        // Not yet convincing either way: keep asking, accept nothing, learn.
+        vote.min_agreeing = group.size() + 1;
+      } else if (calibrated) {
         vote.threshold = std::clamp(*calibration->second.threshold, 1e-6, 1.0);
       }
       auto& cached = vote_rules_[key];
-      if (!cached.second || cached.first != vote.threshold) {
-        cached = {vote.threshold, MakeMajorityVoteRule(vote)};
+      const double signature = vote.threshold + static_cast<double>(vote.min_agreeing);
+      if (!cached.second || cached.first != signature) {
+        cached = {signature, MakeMajorityVoteRule(vote)};
       }
       rule = cached.second;
       test = fmt::format("{} agreeing, share >= {:.2f}{}", vote.min_agreeing, vote.threshold,
@@ -407,7 +415,8 @@ class CascadeRouting final : public RoutingStrategy {
     }
     if (options_.learn_acceptance) {
       std::shared_ptr<AcceptanceModel> acceptor = Acceptor(group.front());
-      if (acceptor->calibrated() && !acceptor->threshold()) {
+      if (acceptor->calibrated() && !acceptor->threshold() &&
+          acceptor->labels() >= kSkipAfter * options_.min_calibration_labels) {
         test = "its learned test found no answers reaching the target quality";
         return false;
       }
@@ -518,7 +527,7 @@ class CascadeRouting final : public RoutingStrategy {
   std::shared_ptr<const ConsensusRule> plain_vote_rule_;
   std::map<std::string, std::shared_ptr<AcceptanceModel>> acceptors_;
   std::map<std::string, VoteCalibration> votes_;
-  // Vote rules by group, with the threshold each was built for.
+  // Vote rules by group, with the threshold + min_agreeing each was built for.
   std::map<std::string, std::pair<double, std::shared_ptr<const ConsensusRule>>> vote_rules_;
 };
 

@@ -25,187 +25,53 @@ enum Domain : std::uint8_t { kMath, kCode, kScience, kFinance, kLegal, kMedical,
 constexpr std::array<std::string_view, kCount> kDomainNames = {
     "math", "code", "science", "finance", "legal", "medical", "writing"};
 
-// Whole-word cues and their domain. A word counts once per occurrence.
+// Whole-word cues of each domain, space-separated. A word counts once per occurrence.
+constexpr std::array<std::string_view, kCount> kDomainWords = {
+    // math
+    "solve equation equations integer integers prime polynomial probability triangle circle "
+    "remainder divisible derivative integral theorem sqrt frac boxed log sum product calculate "
+    "compute algebra geometry matrix vector modulo digits percent average ratio real function "
+    "sequence perimeter area",
+    // code
+    "python java javascript typescript c++ rust golang sql code program implement compile "
+    "compiler bug debug algorithm def return class api regex array string recursion html css "
+    "script struct lists",
+    // science
+    "physics chemistry biology molecule molecules atom atoms electron electrons energy quantum "
+    "reaction cell cells species gene protein velocity mass particle spin photon photons acid "
+    "compound enzyme magnetic temperature planet orbit dna wavelength frequency nucleus hydrogen "
+    "carbon oxygen organic isomer isomers star stars galaxy mol ion ions bacteria mutation "
+    "chromosome neutron proton hamiltonian entropy thermodynamics momentum voltage circuit",
+    // finance
+    "stock stocks investment portfolio revenue tax taxes financial accounting bond bonds "
+    "dividend inflation loan mortgage equity asset assets liabilities economics gdp budget "
+    "profit",
+    // legal
+    "law court contract plaintiff defendant statute legal constitution constitutional liability "
+    "lawsuit tort judge jury attorney overruled precedent felony",
+    // medical
+    "patient patients diagnosis symptom symptoms disease treatment clinical drug medical "
+    "medicine dose surgery infection physician therapy anatomy nurse",
+    // writing ("letter" is not one: "the letter of your answer")
+    "write essay email poem poetry story draft blog rewrite compose paragraph outline "
+    "persuasive narrative limerick tone summarize",
+};
+
 const std::unordered_map<std::string_view, Domain>& WordCues() {
-  static const auto* cues = new std::unordered_map<std::string_view, Domain>{
-      // math
-      {"solve", kMath},
-      {"equation", kMath},
-      {"equations", kMath},
-      {"integer", kMath},
-      {"integers", kMath},
-      {"prime", kMath},
-      {"polynomial", kMath},
-      {"probability", kMath},
-      {"triangle", kMath},
-      {"circle", kMath},
-      {"remainder", kMath},
-      {"divisible", kMath},
-      {"derivative", kMath},
-      {"integral", kMath},
-      {"theorem", kMath},
-      {"sqrt", kMath},
-      {"frac", kMath},
-      {"boxed", kMath},
-      {"log", kMath},
-      {"sum", kMath},
-      {"product", kMath},
-      {"calculate", kMath},
-      {"compute", kMath},
-      {"algebra", kMath},
-      {"geometry", kMath},
-      {"matrix", kMath},
-      {"vector", kMath},
-      {"modulo", kMath},
-      {"digits", kMath},
-      {"percent", kMath},
-      {"average", kMath},
-      {"ratio", kMath},
-      {"real", kMath},
-      {"function", kMath},
-      {"sequence", kMath},
-      {"perimeter", kMath},
-      {"area", kMath},
-      // code
-      {"python", kCode},
-      {"java", kCode},
-      {"javascript", kCode},
-      {"typescript", kCode},
-      {"c++", kCode},
-      {"rust", kCode},
-      {"golang", kCode},
-      {"sql", kCode},
-      {"code", kCode},
-      {"program", kCode},
-      {"implement", kCode},
-      {"compile", kCode},
-      {"compiler", kCode},
-      {"bug", kCode},
-      {"debug", kCode},
-      {"algorithm", kCode},
-      {"def", kCode},
-      {"return", kCode},
-      {"class", kCode},
-      {"api", kCode},
-      {"regex", kCode},
-      {"array", kCode},
-      {"string", kCode},
-      {"recursion", kCode},
-      {"html", kCode},
-      {"css", kCode},
-      {"script", kCode},
-      {"struct", kCode},
-      {"lists", kCode},
-      // science
-      {"physics", kScience},
-      {"chemistry", kScience},
-      {"biology", kScience},
-      {"molecule", kScience},
-      {"molecules", kScience},
-      {"atom", kScience},
-      {"electron", kScience},
-      {"energy", kScience},
-      {"quantum", kScience},
-      {"reaction", kScience},
-      {"cell", kScience},
-      {"cells", kScience},
-      {"species", kScience},
-      {"gene", kScience},
-      {"protein", kScience},
-      {"velocity", kScience},
-      {"mass", kScience},
-      {"particle", kScience},
-      {"spin", kScience},
-      {"photon", kScience},
-      {"acid", kScience},
-      {"compound", kScience},
-      {"enzyme", kScience},
-      {"magnetic", kScience},
-      {"temperature", kScience},
-      {"planet", kScience},
-      {"orbit", kScience},
-      {"dna", kScience},
-      // finance
-      {"stock", kFinance},
-      {"stocks", kFinance},
-      {"investment", kFinance},
-      {"portfolio", kFinance},
-      {"revenue", kFinance},
-      {"tax", kFinance},
-      {"taxes", kFinance},
-      {"financial", kFinance},
-      {"accounting", kFinance},
-      {"bond", kFinance},
-      {"bonds", kFinance},
-      {"dividend", kFinance},
-      {"inflation", kFinance},
-      {"loan", kFinance},
-      {"mortgage", kFinance},
-      {"equity", kFinance},
-      {"asset", kFinance},
-      {"assets", kFinance},
-      {"liabilities", kFinance},
-      {"economics", kFinance},
-      {"gdp", kFinance},
-      {"budget", kFinance},
-      {"profit", kFinance},
-      // legal
-      {"law", kLegal},
-      {"court", kLegal},
-      {"contract", kLegal},
-      {"plaintiff", kLegal},
-      {"defendant", kLegal},
-      {"statute", kLegal},
-      {"legal", kLegal},
-      {"constitution", kLegal},
-      {"constitutional", kLegal},
-      {"liability", kLegal},
-      {"lawsuit", kLegal},
-      {"tort", kLegal},
-      {"judge", kLegal},
-      {"jury", kLegal},
-      {"attorney", kLegal},
-      {"overruled", kLegal},
-      {"precedent", kLegal},
-      {"felony", kLegal},
-      // medical
-      {"patient", kMedical},
-      {"patients", kMedical},
-      {"diagnosis", kMedical},
-      {"symptom", kMedical},
-      {"symptoms", kMedical},
-      {"disease", kMedical},
-      {"treatment", kMedical},
-      {"clinical", kMedical},
-      {"drug", kMedical},
-      {"medical", kMedical},
-      {"medicine", kMedical},
-      {"dose", kMedical},
-      {"surgery", kMedical},
-      {"infection", kMedical},
-      {"physician", kMedical},
-      {"therapy", kMedical},
-      {"anatomy", kMedical},
-      {"nurse", kMedical},
-      // writing
-      {"write", kWriting},
-      {"essay", kWriting},
-      {"email", kWriting},
-      {"poem", kWriting},
-      {"story", kWriting},
-      {"draft", kWriting},
-      {"blog", kWriting},
-      {"rewrite", kWriting},
-      {"compose", kWriting},
-      {"paragraph", kWriting},
-      {"letter", kWriting},
-      {"outline", kWriting},
-      {"persuasive", kWriting},
-      {"narrative", kWriting},
-      {"limerick", kWriting},
-      {"tone", kWriting},
-      {"summarize", kWriting},
-  };
+  static const auto* cues = [] {
+    auto* map = new std::unordered_map<std::string_view, Domain>();
+    for (std::size_t d = 0; d < kCount; ++d) {
+      std::string_view words = kDomainWords[d];
+      while (!words.empty()) {
+        const std::size_t space = words.find(' ');
+        const std::string_view word = words.substr(0, space);
+        if (!word.empty()) map->emplace(word, static_cast<Domain>(d));
+        if (space == std::string_view::npos) break;
+        words.remove_prefix(space + 1);
+      }
+    }
+    return map;
+  }();
   return *cues;
 }
 
@@ -339,9 +205,14 @@ QueryFeatures AnalyzeQuery(const Query& query) {
   const bool code_syntax = fences > 0 || Contains(text, "#include") || Contains(text, "def ") ||
                            Contains(text, "=>") || Contains(text, "();") ||
                            Contains(text, "public static") || Contains(text, "console.log");
+  const bool multiple_choice = HasLabelledOptions(raw);
+  // Word problems: "how many ...", or a question over several numbers ("what is his profit if
+  // he sells 20 candles at $2.00 each?"; not when the numbers may be the options).
   const bool word_problem =
-      numbers >= 2 && (Contains(text, "how many") || Contains(text, "how much") ||
-                       Contains(text, "how far") || Contains(text, "how long"));
+      numbers >= 2 &&
+      (Contains(text, "how many") || Contains(text, "how much") || Contains(text, "how far") ||
+       Contains(text, "how long") || Contains(text, "how old") ||
+       (numbers >= 3 && !multiple_choice && Contains(text, "?")));
   votes[kMath] += static_cast<double>(latex) + (word_problem ? 2.0 : 0.0) +
                   std::min<double>(static_cast<double>(arithmetic), 3.0);
   votes[kCode] += code_syntax ? 3.0 : 0.0;
@@ -350,7 +221,7 @@ QueryFeatures AnalyzeQuery(const Query& query) {
 
   features.has_code = code_syntax || votes[kCode] >= 2.0;
   features.has_math = latex > 0 || arithmetic > 0 || word_problem || votes[kMath] >= 2.0;
-  features.multiple_choice = HasLabelledOptions(raw);
+  features.multiple_choice = multiple_choice;
   features.needs_reasoning = reasoning_words > 0 || word_problem || Contains(text, "show that") ||
                              Contains(text, "find all");
 

@@ -427,14 +427,23 @@ TEST_CASE("group agreement is calibrated, and a group that never reaches the tar
     response.answer = strong.text;
     strategy->Feedback(Query::FromText("q"), response, 1.0);
   };
+  const std::vector<Candidate> agreeing = {Answer("cheap", "#### 5"), Answer("other", "#### 5")};
   for (int i = 0; i < 19; ++i) feed(false);
   auto plan = PlanFor(*strategy, catalog, Query::FromText("q"));
   REQUIRE(plan);
-  CHECK(plan->stages.size() == 2);  // not calibrated yet: the vote stands
+  REQUIRE(plan->stages.size() == 2);  // not calibrated yet: the vote stands
+  CHECK(plan->stages[0].rule->Decide(agreeing).accepted);
   feed(false);
+  // Calibrated, and no agreement share reached the target: still asked (to keep learning)
+  // but accepting nothing.
   plan = PlanFor(*strategy, catalog, Query::FromText("q"));
   REQUIRE(plan);
-  // Their agreement was always wrong: asking them only costs.
+  REQUIRE(plan->stages.size() == 2);
+  CHECK_FALSE(plan->stages[0].rule->Decide(agreeing).accepted);
+  for (int i = 0; i < 40; ++i) feed(false);
+  plan = PlanFor(*strategy, catalog, Query::FromText("q"));
+  REQUIRE(plan);
+  // After 3 x 20 labels of always-wrong agreement, asking them only costs.
   CHECK(Stages(*plan) == std::vector<std::vector<std::string>>{{"strong"}});
   CHECK(plan->explanation.find("skip [cheap, other]") != std::string::npos);
 
@@ -443,8 +452,9 @@ TEST_CASE("group agreement is calibrated, and a group that never reaches the tar
   for (int i = 0; i < 40; ++i) feed(true);
   plan = PlanFor(*strategy, catalog, Query::FromText("q"));
   REQUIRE(plan);
-  CHECK(plan->stages.size() == 2);
+  REQUIRE(plan->stages.size() == 2);
   CHECK(plan->explanation.find("(calibrated)") != std::string::npos);
+  CHECK(plan->stages[0].rule->Decide(agreeing).accepted);
 }
 
 TEST_CASE("cascade state round-trips to identical decisions", "[cascade][state]") {
