@@ -161,20 +161,29 @@ DatasetReport EvaluateDataset(const Dataset& dataset, const std::vector<std::str
     const std::string label = fmt::format("{} {}", dataset.name, def.name);
     std::optional<std::string> state;
     std::string why;
-    if (def.trains) {
-      auto setup = Build(def, env, Knobs{def.default_point, true}, why);
+    // Trains an instance at `point` on the train split and keeps its saved state.
+    auto train = [&](double point, const std::string& train_label) {
+      state.reset();
+      auto setup = Build(def, env, Knobs{point, true}, why);
       if (!setup) {
         report.notes.push_back(fmt::format("{}: {}", def.name, why));
-        continue;
+        return false;
       }
-      auto out = RunSplit(env, std::move(*setup), split.train, strong, true, std::nullopt, &state,
-                          label + " (train)", report.notes);
-      if (!out) continue;
+      return RunSplit(env, std::move(*setup), split.train, strong, true, std::nullopt, &state,
+                      train_label, report.notes)
+          .has_value();
+    };
+    if (def.trains) {
+      if (!train(def.default_point, label + " (train)")) continue;
       if (state) report.states[def.name] = *state;
     }
     std::vector<std::pair<std::string, double>> points = {{def.name, def.default_point}};
     for (double p : def.sweep) points.emplace_back(PointName(def.name, p), p);
     for (const auto& [row_name, point] : points) {
+      if (def.trains && def.retrain_per_point && row_name != def.name &&
+          !train(point, fmt::format("{} {} (train)", dataset.name, row_name))) {
+        break;
+      }
       auto setup = Build(def, env, Knobs{point, false}, why);
       if (!setup) {
         report.notes.push_back(fmt::format("{}: {}", row_name, why));

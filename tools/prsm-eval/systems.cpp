@@ -20,6 +20,15 @@ std::vector<double> QualityGrid() {
   return grid;
 }
 
+// The cascade's target quality: coarse where it accepts every cheap answer anyway, fine where
+// the acceptance threshold moves.
+std::vector<double> TargetGrid() {
+  std::vector<double> grid;
+  for (int i = 0; i < 5; ++i) grid.push_back(i / 10.0);
+  for (int i = 0; i <= 20; ++i) grid.push_back(0.5 + i / 40.0);
+  return grid;
+}
+
 // A negative default point means: 95% of the best model's mean train score (the issue's
 // "keep 95% of the best single model" operating point).
 constexpr double kAutoBar = -1.0;
@@ -191,10 +200,10 @@ std::vector<SystemDef> MakeTable() {
   auto add = [&](std::string name, bool trains, double default_point, std::vector<double> sweep,
                  std::function<std::optional<Setup>(const EvalEnv&, const Knobs&)> make) {
     table.push_back(SystemDef{std::move(name), SystemKind::kPrsm, trains, default_point,
-                              std::move(sweep), std::move(make)});
+                              std::move(sweep), false, std::move(make)});
   };
   table.push_back(SystemDef{
-      "random", SystemKind::kRandom, false, 0.0, {}, [](const EvalEnv& env, const Knobs&) {
+      "random", SystemKind::kRandom, false, 0.0, {}, false, [](const EvalEnv& env, const Knobs&) {
         return Plain(MakeRandomRouting(env.seed));
       }});
   add("cost-optimized", false, kAutoBar, QualityGrid(), [](const EvalEnv& env, const Knobs& k) {
@@ -220,8 +229,9 @@ std::vector<SystemDef> MakeTable() {
     options.seed = env.seed;
     return Plain(prsm::MakeLearnedRouting(options));
   });
-  add("cascade", true, kAutoBar, QualityGrid(),
+  add("cascade", true, kAutoBar, TargetGrid(),
       [](const EvalEnv& env, const Knobs& k) { return Cascade(env, 1, k.point); });
+  table.back().retrain_per_point = true;
   add("cascade-agree2", false, 0.0, {},
       [](const EvalEnv& env, const Knobs&) { return Cascade(env, 2, 0.0); });
   add("cascade-groups", true, kAutoBar, {}, [](const EvalEnv& env, const Knobs& k) {

@@ -45,6 +45,10 @@ struct SystemDef {
   double default_point = 0.0;
   /// Extra operating points, evaluated from the same trained state as rows "name@point".
   std::vector<double> sweep;
+  /// Train again for each operating point instead of loading one state: for strategies that
+  /// fix their operating point while training (the cascade calibrates its acceptance threshold
+  /// to `target_quality` as the feedback arrives, and saves the threshold, not the target).
+  bool retrain_per_point = false;
   std::function<std::optional<Setup>(const EvalEnv&, const Knobs&)> make;
 };
 
