@@ -18,15 +18,16 @@ namespace {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 
-// A plain number ending just before `end` (scanning backwards): digits, one '.', thousands
-// commas; a '$' before it is skipped. Sets `begin` to where it starts. Rejects numbers glued
-// to a letter or variable ("x2") and percentages.
-std::optional<double> NumberBefore(std::string_view text, std::size_t end, std::size_t& begin) {
-  std::size_t i = end;
+// A plain number ending just before `limit` (scanning backwards): digits, one '.', thousands
+// commas; a '$' before it is skipped. Sets `found_at` to where it starts. Rejects numbers
+// glued to a letter or variable ("x2") and percentages.
+std::optional<double> NumberBefore(std::string_view text, std::size_t limit,
+                                   std::size_t& found_at) {
+  std::size_t i = limit;
   while (i > 0 && (IsDigit(text[i - 1]) || text[i - 1] == '.' || text[i - 1] == ',')) --i;
-  while (i < end && !IsDigit(text[i])) ++i;  // a leading '.' or ',' is punctuation
-  if (i == end) return std::nullopt;
-  if (end < text.size() && text[end] == '%') return std::nullopt;
+  while (i < limit && !IsDigit(text[i])) ++i;  // a leading '.' or ',' is punctuation
+  if (i == limit) return std::nullopt;
+  if (limit < text.size() && text[limit] == '%') return std::nullopt;
   std::size_t start = i;
   if (start > 0 && text[start - 1] == '$') --start;
   if (start > 0 && (IsAlpha(text[start - 1]) || text[start - 1] == '_' || text[start - 1] == '^' ||
@@ -34,13 +35,13 @@ std::optional<double> NumberBefore(std::string_view text, std::size_t end, std::
     return std::nullopt;
   }
   std::string digits;
-  for (std::size_t k = i; k < end; ++k) {
+  for (std::size_t k = i; k < limit; ++k) {
     if (text[k] != ',') digits += text[k];
   }
   if (std::count(digits.begin(), digits.end(), '.') > 1 || digits.back() == '.') {
     return std::nullopt;
   }
-  begin = start;
+  found_at = start;
   return std::strtod(digits.c_str(), nullptr);
 }
 
@@ -88,10 +89,12 @@ std::optional<double> NumberAfter(std::string_view text, std::size_t pos, int& d
   return negative ? -value : value;
 }
 
-// The operator ending just before `end`, skipping spaces; sets `begin`. One of + - * / (as
+// The operator ending just before `limit`, skipping spaces; sets `found_at` to where the text
+// before it (spaces skipped) ends. One of + - * / (as
 // '*' for x, ×, \times, \cdot and '/' for ÷, \div).
-std::optional<char> OperatorBefore(std::string_view text, std::size_t end, std::size_t& begin) {
-  std::size_t i = end;
+std::optional<char> OperatorBefore(std::string_view text, std::size_t limit,
+                                   std::size_t& found_at) {
+  std::size_t i = limit;
   while (i > 0 && text[i - 1] == ' ') --i;
   if (i == 0) return std::nullopt;
   auto ends_with = [&](std::string_view word) {
@@ -124,7 +127,7 @@ std::optional<char> OperatorBefore(std::string_view text, std::size_t end, std::
   }
   i -= length;
   while (i > 0 && text[i - 1] == ' ') --i;
-  begin = i;
+  found_at = i;
   return op;
 }
 

@@ -73,7 +73,7 @@ std::optional<double> CalibrateThreshold(std::vector<std::pair<double, double>> 
     sum += examples[i].second;
     // Only between distinct scores: a threshold accepts every example of equal score.
     if (i + 1 < examples.size() && examples[i + 1].first == examples[i].first) continue;
-    const double k = static_cast<double>(i + 1);
+    const auto k = static_cast<double>(i + 1);
     if (i + 1 < min_count) continue;
     const double mean = sum / k;
     const double bound = mean - z * std::sqrt(std::max(mean * (1.0 - mean), 0.0) / k);

@@ -110,6 +110,7 @@ class LearnedRouting final : public RoutingStrategy {
             : std::string(),
         routing::FormatUsd(best.model->cost_usd));
     std::vector<const EligibleModel*> order;
+    order.reserve(scored.size());
     for (const Scored& s : scored) order.push_back(s.model);
     return routing::FallbackPlan(order, options_.base.fallback, std::move(explanation));
   }
