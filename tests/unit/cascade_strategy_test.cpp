@@ -510,3 +510,70 @@ TEST_CASE("cascade rejects bad state and stays unchanged", "[cascade][state]") {
     CHECK(*strategy->SaveState() == text);
   }
 }
+
+TEST_CASE("a cheap model whose answers are never right keeps learning, then is left out",
+          "[cascade][calibration]") {
+  const ModelCatalog catalog = Models();
+  prsm::CascadeOptions options = NumberCascade();
+  options.min_calibration_labels = 10;
+  auto strategy = prsm::MakeCascadeRouting(options);
+  std::mt19937 rng(6);
+  auto wrong_sample = [&](int i) {
+    Sample sample = MakeSample(rng, i);
+    sample.cheap_text = "#### 1000000";  // never the gold answer
+    return sample;
+  };
+  for (int i = 0; i < 10; ++i)
+    strategy->Feedback(Query::FromText("q"), Escalated(wrong_sample(i)), 1.0);
+  auto plan = PlanFor(*strategy, catalog, Query::FromText("q"));
+  REQUIRE(plan);
+  REQUIRE(plan->stages.size() == 2);  // calibrated without a threshold: asked, never accepted
+  CHECK_FALSE(plan->stages[0].rule->Decide({Answer("cheap", "#### 1000000")}).accepted);
+  CHECK(plan->stages[0]
+            .rule->Decide({Answer("cheap", "#### 1000000")})
+            .explanation.find("no threshold") != std::string::npos);
+  for (int i = 10; i < 30; ++i) {
+    strategy->Feedback(Query::FromText("q"), Escalated(wrong_sample(i)), 1.0);
+  }
+  plan = PlanFor(*strategy, catalog, Query::FromText("q"));
+  REQUIRE(plan);
+  CHECK(Stages(*plan) == std::vector<std::vector<std::string>>{{"strong"}});
+  CHECK(plan->explanation.find("skip [cheap]") != std::string::npos);
+}
+
+TEST_CASE("cascade feedback it cannot use teaches nothing", "[cascade][calibration]") {
+  auto strategy = prsm::MakeCascadeRouting(NumberCascade());
+  const std::string empty = *strategy->SaveState();
+  std::mt19937 rng(9);
+  const Sample sample = MakeSample(rng, 0);
+  Response response = Escalated(sample);
+  strategy->Feedback(sample.query, response, std::nan(""));  // no score
+  Response anonymous = response;
+  anonymous.model.clear();  // no chosen model
+  strategy->Feedback(sample.query, anonymous, 1.0);
+  Response single = response;
+  single.route.stages = {{"strong"}};  // no cheap stage ran
+  strategy->Feedback(sample.query, single, 1.0);
+  Response failed_cheap = response;
+  failed_cheap.attempts[0].outcome = prsm::Attempt::Outcome::kFailed;
+  strategy->Feedback(sample.query, failed_cheap, 1.0);
+  // A wrong final answer (score below 0.5) says nothing about a cheap answer that disagrees.
+  Response wrong_final = response;
+  wrong_final.answer = "#### 123456";
+  wrong_final.attempts[1].text = wrong_final.answer;
+  strategy->Feedback(sample.query, wrong_final, 0.0);
+  CHECK(*strategy->SaveState() == empty);
+}
+
+TEST_CASE("cascade stages drop unregistered models", "[cascade]") {
+  const ModelCatalog catalog = Models();
+  prsm::CascadeOptions options;
+  options.stages = {{"ghost"}, {"cheap", "ghost"}, {"strong"}};
+  auto plan = PlanFor(*prsm::MakeCascadeRouting(options), catalog, Query::FromText("hi"));
+  REQUIRE(plan);
+  CHECK(Stages(*plan) == std::vector<std::vector<std::string>>{{"cheap"}, {"strong"}});
+  options.stages = {{"ghost"}};
+  plan = PlanFor(*prsm::MakeCascadeRouting(options), catalog, Query::FromText("hi"));
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().code() == ErrorCode::kFailedPrecondition);
+}

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "prsm/routing.h"
+#include "routing/quality_learner.h"
 
 using prsm::ErrorCode;
 using prsm::ModelCatalog;
@@ -263,4 +264,37 @@ TEST_CASE("learned routing rejects bad state and stays unchanged", "[learned]") 
   }
   auto wrong_version = strategy->LoadState(replaced("\"version\":1", "\"version\":2"));
   CHECK(wrong_version.error().message().find("version 2") != std::string::npos);
+}
+
+TEST_CASE("the quality learner's posteriors are seeded by the prior and lean on the domain",
+          "[learned]") {
+  prsm::routing::QualityLearner learner(4.0);
+  ModelSpec spec;
+  spec.name = "m";
+  spec.quality = 0.75;
+  QueryFeatures easy;
+  easy.domain = "math";
+  easy.complexity = 0.1;
+  QueryFeatures hard = easy;
+  hard.complexity = 0.9;
+  CHECK(learner.Posterior(spec, easy, false).mean() == Approx(0.75));
+  CHECK(learner.Posterior(spec, easy, true).mean() == Approx(0.75));
+  for (int i = 0; i < 4; ++i) learner.Record("m", "math", prsm::routing::ComplexityBand(0.9), 0.0);
+  // Domain: (4 * 0.75 + 0) / (4 + 4).
+  CHECK(learner.Posterior(spec, hard, false).mean() == Approx(3.0 / 8.0));
+  // The hard band has its own evidence; the easy band only the domain's shifted prior.
+  CHECK(learner.Posterior(spec, hard, true).mean() == Approx(4.0 * (3.0 / 8.0) / 8.0));
+  CHECK(learner.Posterior(spec, easy, true).mean() == Approx(3.0 / 8.0));
+  CHECK(learner.Observations("m", "math") == 4.0);
+  CHECK(learner.Observations("m", "code") == 0.0);
+  // Scores outside [0, 1] are clamped; NaN is ignored.
+  learner.Record("m", "code", 0, 7.0);
+  learner.Record("m", "code", 0, std::nan(""));
+  QueryFeatures code = easy;
+  code.domain = "code";
+  CHECK(learner.Posterior(spec, code, false).mean() == Approx((3.0 + 1.0) / 5.0));
+  CHECK(prsm::routing::ComplexityBand(0.0) == 0);
+  CHECK(prsm::routing::ComplexityBand(0.5) == 1);
+  CHECK(prsm::routing::ComplexityBand(1.0) == 2);
+  CHECK(prsm::routing::ComplexityBand(std::nan("")) == 0);
 }
