@@ -192,7 +192,9 @@ struct IntelligentOptions {
   double base_quality_bar = 0.6;
   double hard_quality_bar = 0.9;
   /// Add the strongest model as a kOnRejection stage behind a cheaper first choice, so a
-  /// consensus rule that rejects the cheap answer escalates it.
+  /// consensus rule that rejects the cheap answer escalates it. With `base.fallback` that stage
+  /// is kOnFailureOrRejection (the strongest is also the first fallback) and the other eligible
+  /// models follow as kOnFailure stages. SaveState/LoadState keep what Feedback() taught.
   bool escalate_on_rejection = true;
 };
 PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeIntelligentRouting(
@@ -263,6 +265,17 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeCascadeRouting(CascadeOptions o
 /// Thompson sampling (`exploration` scales the sampling noise; 0 = greedy); `latency_weight`
 /// prefers models that answer fast (latency-aware routing). SaveState/LoadState keep what it
 /// learned across restarts.
+///
+/// Details: the bar is max(quality_bar, the query's min_quality, base.min_quality). Each plan
+/// draws one sample per eligible model from its (model, domain, complexity band) posterior,
+/// whose prior is the model's (model, domain) posterior, itself seeded by PriorQuality with
+/// `prior_strength` pseudo-observations; the value is mean + exploration * (sample - mean)
+/// minus latency_weight * latency / the slowest eligible latency. Latency is the EWMA of the
+/// successful attempts Observe() saw (else the orchestrator's ModelStats, else
+/// typical_latency); time to first token is not used yet, as Attempt does not report it. The
+/// cheapest model whose value reaches the bar is first, the others follow as fallbacks. The
+/// saved state (format "prsm-learned-routing", version 1) holds the observations, latencies
+/// and the random engine's state, so a reloaded strategy plans exactly as the saved one.
 struct LearnedOptions {
   WeighingOptions base;
   double quality_bar = 0.8;
