@@ -266,8 +266,8 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeCascadeRouting(CascadeOptions o
 /// prefers models that answer fast (latency-aware routing). SaveState/LoadState keep what it
 /// learned across restarts.
 ///
-/// Details: the bar is max(quality_bar, the query's min_quality, base.min_quality). Each plan
-/// draws one sample per eligible model from its (model, domain, complexity band) posterior,
+/// Details: the bar is max(quality_bar, the query's min_quality or else base.min_quality).
+/// Each plan draws one sample per eligible model from its (model, domain, complexity band) posterior,
 /// whose prior is the model's (model, domain) posterior, itself seeded by PriorQuality with
 /// `prior_strength` pseudo-observations; the value is mean + exploration * (sample - mean)
 /// minus latency_weight * latency / the slowest eligible latency. Latency is the EWMA of the
