@@ -13,16 +13,10 @@
 namespace prsm_eval {
 namespace {
 
-// Quality bars swept for the curves (RouteLLM's CPT/APGR need one per router).
-std::vector<double> QualityGrid() {
-  std::vector<double> grid;
-  for (int i = 0; i <= 20; ++i) grid.push_back(i / 20.0);
-  return grid;
-}
-
-// The cascade's target quality: coarse where it accepts every cheap answer anyway, fine where
-// the acceptance threshold moves.
-std::vector<double> TargetGrid() {
+// The operating points swept for the curves (RouteLLM's CPT/APGR need one per router): a
+// quality bar or target, coarse below 0.5 where every router already picks the cheapest model,
+// every 0.025 above.
+std::vector<double> OperatingGrid() {
   std::vector<double> grid;
   for (int i = 0; i < 5; ++i) grid.push_back(i / 10.0);
   for (int i = 0; i <= 20; ++i) grid.push_back(0.5 + i / 40.0);
@@ -206,7 +200,7 @@ std::vector<SystemDef> MakeTable() {
       "random", SystemKind::kRandom, false, 0.0, {}, false, [](const EvalEnv& env, const Knobs&) {
         return Plain(MakeRandomRouting(env.seed));
       }});
-  add("cost-optimized", false, kAutoBar, QualityGrid(), [](const EvalEnv& env, const Knobs& k) {
+  add("cost-optimized", false, kAutoBar, OperatingGrid(), [](const EvalEnv& env, const Knobs& k) {
     prsm::WeighingOptions options;
     options.min_quality = Bar(env, k.point);
     return Plain(prsm::MakeCostOptimizedRouting(options));
@@ -222,14 +216,14 @@ std::vector<SystemDef> MakeTable() {
     if (setup) setup->consensus = prsm::MakeMajorityVoteRule(Vote(env, 0.8, 1));
     return setup;
   });
-  add("learned", true, kAutoBar, QualityGrid(), [](const EvalEnv& env, const Knobs& k) {
+  add("learned", true, kAutoBar, OperatingGrid(), [](const EvalEnv& env, const Knobs& k) {
     prsm::LearnedOptions options;
     options.quality_bar = Bar(env, k.point);
     options.exploration = k.training ? 1.0 : 0.0;
     options.seed = env.seed;
     return Plain(prsm::MakeLearnedRouting(options));
   });
-  add("cascade", true, kAutoBar, TargetGrid(),
+  add("cascade", true, kAutoBar, OperatingGrid(),
       [](const EvalEnv& env, const Knobs& k) { return Cascade(env, 1, k.point); });
   table.back().retrain_per_point = true;
   add("cascade-agree2", false, 0.0, {},
