@@ -87,7 +87,7 @@ struct QueryFeatures {
   bool needs_reasoning = false;  ///< "prove", "step by step", "why", multi-step word problems...
   bool has_code = false;
   bool has_math = false;
-  bool multiple_choice = false;  ///< Options labelled A-D (or more) in the prompt.
+  bool multiple_choice = false;   ///< Options labelled A-D (or more) in the prompt.
   std::size_t prompt_tokens = 0;  ///< Estimated: about four characters a token.
 };
 
@@ -267,11 +267,11 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeCascadeRouting(CascadeOptions o
 /// learned across restarts.
 ///
 /// Details: the bar is max(quality_bar, the query's min_quality or else base.min_quality).
-/// Each plan draws one sample per eligible model from its (model, domain, complexity band) posterior,
-/// whose prior is the model's (model, domain) posterior, itself seeded by PriorQuality with
-/// `prior_strength` pseudo-observations; the value is mean + exploration * (sample - mean)
-/// minus latency_weight * latency / the slowest eligible latency. Latency is the EWMA of the
-/// successful attempts Observe() saw (else the orchestrator's ModelStats, else
+/// Each plan draws one sample per eligible model from its (model, domain, complexity band)
+/// posterior, whose prior is the model's (model, domain) posterior, itself seeded by
+/// PriorQuality with `prior_strength` pseudo-observations; the value is mean + exploration *
+/// (sample - mean) minus latency_weight * latency / the slowest eligible latency. Latency is the
+/// EWMA of the successful attempts Observe() saw (else the orchestrator's ModelStats, else
 /// typical_latency); time to first token is not used yet, as Attempt does not report it. The
 /// cheapest model whose value reaches the bar is first, the others follow as fallbacks. The
 /// saved state (format "prsm-learned-routing", version 1) holds the observations, latencies
