@@ -110,7 +110,7 @@ std::optional<Outcome2> RunSplit(const EvalEnv& env, Setup setup,
 }
 
 std::string PointName(const std::string& name, double point) {
-  return fmt::format("{}@{:.2f}", name, point);
+  return fmt::format("{}@{:g}", name, point);
 }
 
 bool IsConsensusSystem(const std::string& name) {
