@@ -34,7 +34,7 @@ struct Candidate {
   Result<Completion> result;
   /// The query's domain (QueryContext::attributes["domain"], else the one the query analyser
   /// found; empty when unknown), and this model's expected quality there, in [0, 1], from its
-  /// ModelSpec priors and what the routing strategy has learned.
+  /// ModelSpec priors (PriorQuality in routing.h).
   std::string domain;
   double prior_quality = 0.5;
   /// The model's own confidence in its answer, from logprobs (LogprobConfidence), when it gave
