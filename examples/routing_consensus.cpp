@@ -2,7 +2,8 @@
 // a cascade, budgets, and learning from feedback.
 //
 // The models are served by an OpenAI-compatible server named by OPENAI_BASE_URL (scripts/demo
-// starts prsm's fake provider, which simulates gpt-4, claude-3 and llama-2).
+// starts prsm's fake provider, which simulates gpt-4, claude-3 and llama-2, when neither
+// OPENAI_BASE_URL nor OPENAI_API_KEY is set).
 //
 // Usage: routing_consensus
 #include <chrono>
@@ -73,6 +74,13 @@ class OnCallAnalyst final : public prsm::EscalationHandler {
 }  // namespace
 
 int main() {
+  if (std::getenv("OPENAI_BASE_URL") == nullptr) {
+    // Its model names are the simulated ones; a real OpenAI account has none of them.
+    std::printf(
+        "routing_consensus needs OPENAI_BASE_URL: run it with scripts/demo, which "
+        "simulates its models when OPENAI_BASE_URL is unset\n");
+    return 0;
+  }
   // 1. The same question under each routing strategy.
   std::printf("1. Routing strategies side by side\n");
   std::vector<std::shared_ptr<prsm::RoutingStrategy>> strategies = {
