@@ -163,6 +163,12 @@ struct WeighingOptions {
   double min_quality = 0.0;
   /// Plan the other eligible models as fallback stages (taken on failure).
   bool fallback = true;
+  /// Relative floor (cost-optimized, quality-focused and balanced only): a model is chosen
+  /// only if its expected quality on this query is within `max_quality_gap` of the best
+  /// eligible model's, so the floor becomes max(min_quality, best - max_quality_gap). With
+  /// per-domain priors this pays for a stronger model where it is expected to GAIN the most,
+  /// not where the cheap model is weakest in absolute terms. 1 (the default) = no such floor.
+  double max_quality_gap = 1.0;
 };
 
 /// The cheapest model expected to meet the quality floor.

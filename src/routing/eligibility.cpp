@@ -85,6 +85,21 @@ Result<Eligibility> FilterEligible(const Query& query, const RoutingContext& con
   return result;
 }
 
+void ApplyQualityGap(Eligibility& eligibility, double max_gap) {
+  if (eligibility.models.empty() || max_gap >= 1.0) return;
+  const double gap = std::isnan(max_gap) ? 0.0 : std::max(max_gap, 0.0);
+  double best = 0.0;
+  for (const EligibleModel& model : eligibility.models) best = std::max(best, model.quality);
+  const double relative_floor = best - gap;
+  if (relative_floor <= eligibility.floor) return;
+  eligibility.floor = relative_floor;
+  eligibility.any_meets_floor = false;
+  for (EligibleModel& model : eligibility.models) {
+    model.meets_floor = model.quality >= relative_floor;
+    eligibility.any_meets_floor = eligibility.any_meets_floor || model.meets_floor;
+  }
+}
+
 PlanStage OneModelStage(std::string model, StageTrigger trigger) {
   PlanStage stage;
   stage.models.push_back(std::move(model));

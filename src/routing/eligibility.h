@@ -52,6 +52,11 @@ LatencyEstimate ExpectedLatency(const ModelSpec& model,
 Result<Eligibility> FilterEligible(const Query& query, const RoutingContext& context,
                                    double default_floor, const QualityEstimate& quality);
 
+/// Raises `eligibility`'s floor to (best eligible quality - `max_gap`) when that is higher,
+/// and recomputes which models meet it (WeighingOptions::max_quality_gap). A negative or NaN
+/// gap is treated as 0 (only the best expected models meet it); a gap >= 1 changes nothing.
+void ApplyQualityGap(Eligibility& eligibility, double max_gap);
+
 /// Dollars for explanations: two significant digits, no exponent ("$0.12", "$0.00021").
 std::string FormatUsd(double usd);
 

@@ -55,6 +55,7 @@ class WeighingRouting : public RoutingStrategy {
         query, context, options_.min_quality,
         [&features](const ModelSpec& spec) { return PriorQuality(spec, features); });
     if (!eligibility) return eligibility.error();
+    routing::ApplyQualityGap(*eligibility, options_.max_quality_gap);
     std::vector<const EligibleModel*> order = Contenders(*eligibility);
     std::string explanation = Rank(order, *eligibility, features);
     return routing::FallbackPlan(order, options_.fallback, std::move(explanation));

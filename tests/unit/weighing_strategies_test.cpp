@@ -344,3 +344,63 @@ TEST_CASE("intelligent learns per model and domain from Feedback", "[intelligent
   CHECK(bad.error().code() == ErrorCode::kInvalidArgument);
   CHECK(*restarted->SaveState() == *saved);
 }
+
+TEST_CASE("max_quality_gap pays for the stronger model where it is expected to gain the most",
+          "[weighing]") {
+  // The cheap model is better in math than in law in absolute terms, but the dear model
+  // gains 0.25 over it in math and only 0.05 in law.
+  const ModelCatalog catalog = Catalog({{"cheap", 0.2, 0.6, 0.6, {{"math", 0.7}, {"law", 0.4}}},
+                                        {"dear", 10.0, 30.0, 0.95, {{"law", 0.45}}}});
+  const Query query = Query::FromText("hi");
+  // An absolute floor of 0.6 takes the cheap model in math and pays for dear in law.
+  auto absolute = prsm::MakeCostOptimizedRouting({0.6, false});
+  auto plan = PlanWith(*absolute, catalog, query, Domain("math"));
+  REQUIRE(plan);
+  CHECK(plan->stages[0].models[0] == "cheap");
+  plan = PlanWith(*absolute, catalog, query, Domain("law"));
+  REQUIRE(plan);
+  CHECK(plan->stages[0].models[0] == "dear");
+
+  // A gap of 0.1 does the opposite: math loses 0.25 with the cheap model, law only 0.05.
+  prsm::WeighingOptions gap_options;
+  gap_options.fallback = false;
+  gap_options.max_quality_gap = 0.1;
+  auto gap = prsm::MakeCostOptimizedRouting(gap_options);
+  plan = PlanWith(*gap, catalog, query, Domain("math"));
+  REQUIRE(plan);
+  CHECK(plan->stages[0].models[0] == "dear");
+  CHECK(plan->explanation.find("reach quality 0.85") != std::string::npos);
+  plan = PlanWith(*gap, catalog, query, Domain("law"));
+  REQUIRE(plan);
+  CHECK(plan->stages[0].models[0] == "cheap");
+
+  // The query's own floor still applies when it is the higher one.
+  Query strict = Query::FromText("hi");
+  strict.context.min_quality = 0.5;
+  plan = PlanWith(*gap, catalog, strict, Domain("law"));
+  REQUIRE(plan);
+  CHECK(plan->stages[0].models[0] == "dear");
+}
+
+TEST_CASE("max_quality_gap edge values: 1 changes nothing, negative or NaN keep only the best",
+          "[weighing]") {
+  const ModelCatalog catalog = ThreeModels();
+  const Query query = Query::FromText("hi");
+  prsm::WeighingOptions options;
+  options.fallback = false;
+  options.max_quality_gap = 1.0;
+  auto plan = PlanWith(*prsm::MakeCostOptimizedRouting(options), catalog, query, Domain("x"));
+  REQUIRE(plan);
+  CHECK(plan->stages[0].models[0] == "cheap");
+  for (double gap : {-0.5, std::nan("")}) {
+    options.max_quality_gap = gap;
+    plan = PlanWith(*prsm::MakeCostOptimizedRouting(options), catalog, query, Domain("x"));
+    REQUIRE(plan);
+    CHECK(plan->stages[0].models[0] == "dear");
+  }
+  // A gap of 0.2 admits mid (0.80 >= 0.95 - 0.2) but not cheap (0.60).
+  options.max_quality_gap = 0.2;
+  plan = PlanWith(*prsm::MakeCostOptimizedRouting(options), catalog, query, Domain("x"));
+  REQUIRE(plan);
+  CHECK(plan->stages[0].models[0] == "mid");
+}

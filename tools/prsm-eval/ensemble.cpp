@@ -125,13 +125,15 @@ std::optional<Ensemble> ChooseVoters(const EvalEnv& env, std::size_t k, Ensemble
   return best;
 }
 
-std::optional<Ensemble> ChooseAgreementCascade(const EvalEnv& env, std::size_t k) {
+std::optional<Ensemble> ChooseAgreementCascade(const EvalEnv& env, std::size_t k,
+                                               EnsembleObjective objective) {
   const TrainTable table = BuildTable(env);
   if (table.records.empty()) return std::nullopt;
   const double budget = env.train_cost[static_cast<std::size_t>(env.best)];
   const double n = static_cast<double>(table.records.size());
   const int models = static_cast<int>(env.specs.size());
   std::optional<Ensemble> best;
+  double best_lift = 0.0;
   ForEachSubset(models, k, [&](const std::vector<int>& cheap) {
     for (int final_model = 0; final_model < models; ++final_model) {
       if (std::find(cheap.begin(), cheap.end(), final_model) != cheap.end()) continue;
@@ -155,7 +157,20 @@ std::optional<Ensemble> ChooseAgreementCascade(const EvalEnv& env, std::size_t k
       }
       e.train_score /= n;
       e.train_cost /= n;
-      if (e.train_cost < budget && Better(e, best)) best = e;
+      if (e.train_cost >= budget) continue;
+      if (objective == EnsembleObjective::kScore) {
+        if (Better(e, best)) best = e;
+        continue;
+      }
+      double members = 0.0;
+      for (int m : e.models)
+        members = std::max(members, env.train_score[static_cast<std::size_t>(m)]);
+      const double lift = e.train_score - members;
+      if (lift <= 0.0) continue;
+      if (!best || lift > best_lift || (lift == best_lift && Better(e, best))) {
+        best = e;
+        best_lift = lift;
+      }
     }
   });
   return best;

@@ -8,8 +8,10 @@
 // ties). Simulated rules: a majority vote (a strict plurality; a tie scores 0, as kNoConsensus
 // would), a weighted vote (each answer weighs its model's train prior; the heaviest wins), and
 // an agreement cascade (all cheap models agree → their answer, else the final model's).
+// Agreement cascades may instead be chosen for their consensus gain (EnsembleObjective::kLift).
 //
-// Thread safety: stateless. Errors: nullopt when no subset fits under the cost.
+// Thread safety: stateless. Errors: nullopt when no subset fits under the cost (or, for kLift,
+// none scores above all of its members on train).
 #ifndef PRSM_EVAL_ENSEMBLE_H_
 #define PRSM_EVAL_ENSEMBLE_H_
 
@@ -33,8 +35,19 @@ struct Ensemble {
 /// The best `k` voters under `rule` (see the file comment).
 std::optional<Ensemble> ChooseVoters(const EvalEnv& env, std::size_t k, EnsembleRule rule);
 
+/// What an agreement cascade is chosen for.
+enum class EnsembleObjective {
+  kScore,  ///< The best mean train score (the cheaper on ties).
+  /// The largest consensus gain: train score minus the best train score of its own members
+  /// (the cheap models and the final one), which must be positive; the higher score, then the
+  /// cheaper, on ties. This looks for models whose agreement is worth more than any of them
+  /// alone, e.g. two cheap models that agree, else a mid-priced one.
+  kLift,
+};
+
 /// The best agreement cascade with `k` cheap models and one final model (models.back()).
-std::optional<Ensemble> ChooseAgreementCascade(const EvalEnv& env, std::size_t k);
+std::optional<Ensemble> ChooseAgreementCascade(
+    const EvalEnv& env, std::size_t k, EnsembleObjective objective = EnsembleObjective::kScore);
 
 }  // namespace prsm_eval
 

@@ -179,6 +179,9 @@ DatasetReport EvaluateDataset(const Dataset& dataset, const std::vector<std::str
     }
     std::vector<std::pair<std::string, double>> points = {{def.name, def.default_point}};
     for (double p : def.sweep) points.emplace_back(PointName(def.name, p), p);
+    if (def.sweep_of) {
+      for (double p : def.sweep_of(env)) points.emplace_back(PointName(def.name, p), p);
+    }
     for (const auto& [row_name, point] : points) {
       if (def.trains && def.retrain_per_point && row_name != def.name &&
           !train(point, fmt::format("{} {} (train)", dataset.name, row_name))) {

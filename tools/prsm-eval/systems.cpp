@@ -3,7 +3,10 @@
 #include "systems.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <random>
+#include <set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -29,6 +32,52 @@ constexpr double kAutoBar = -1.0;
 
 double Bar(const EvalEnv& env, double point) {
   return point >= 0.0 ? point : 0.95 * env.train_score[static_cast<std::size_t>(env.best)];
+}
+
+// Half the train split, at most prsm's default (40): a cascade's acceptance test waits for
+// this many labels before it accepts a cheap answer, so on a small train split it calibrates on
+// the first half and applies its threshold on the second, instead of never accepting.
+std::size_t CalibrationLabels(const EvalEnv& env) {
+  std::size_t train = 0;
+  for (const Record& record : env.dataset->records) train += record.test ? 0 : 1;
+  return std::clamp<std::size_t>(train / 2, 1, prsm::CascadeOptions{}.min_calibration_labels);
+}
+
+// The quality gaps at which cost-optimized routing with `max_quality_gap` changes its mind on
+// this dataset: a model m is admitted for domain d once the gap reaches best(d) - q(m, d), so
+// one point below the smallest such difference, one between each two consecutive ones and one
+// above the largest enumerate every distinct routing policy the priors allow (train only).
+std::vector<double> GapPoints(const EvalEnv& env) {
+  std::set<std::string> domains;
+  for (const prsm::ModelSpec& spec : env.specs) {
+    for (const auto& [domain, quality] : spec.domain_quality) domains.insert(domain);
+  }
+  std::vector<double> gaps;
+  auto add_gaps = [&](auto quality_of) {
+    double best = 0.0;
+    for (const prsm::ModelSpec& spec : env.specs) best = std::max(best, quality_of(spec));
+    for (const prsm::ModelSpec& spec : env.specs) {
+      const double gap = best - quality_of(spec);
+      if (gap > 0.0) gaps.push_back(gap);
+    }
+  };
+  add_gaps([](const prsm::ModelSpec& spec) { return spec.quality; });
+  for (const std::string& domain : domains) {
+    add_gaps([&domain](const prsm::ModelSpec& spec) {
+      auto it = spec.domain_quality.find(domain);
+      return it != spec.domain_quality.end() ? it->second : spec.quality;
+    });
+  }
+  std::sort(gaps.begin(), gaps.end());
+  gaps.erase(std::unique(gaps.begin(), gaps.end(),
+                         [](double a, double b) { return std::abs(a - b) < 1e-9; }),
+             gaps.end());
+  std::vector<double> points;
+  if (gaps.empty()) return points;
+  points.push_back(gaps.front() / 2.0);
+  for (std::size_t i = 1; i < gaps.size(); ++i) points.push_back((gaps[i - 1] + gaps[i]) / 2.0);
+  points.push_back(std::min(1.0, gaps.back() + 0.01));
+  return points;
 }
 
 std::vector<std::string> Names(const EvalEnv& env, const std::vector<int>& models) {
@@ -150,6 +199,7 @@ std::optional<Setup> Cascade(const EvalEnv& env, std::size_t cheap_models, doubl
     options.samples = 1;
     options.accept = Vote(env, 0.5, 1);
     options.target_quality = Bar(env, point);
+    options.min_calibration_labels = CalibrationLabels(env);
     return Plain(prsm::MakeCascadeRouting(options));
   }
   return Setup{
@@ -205,6 +255,17 @@ std::vector<SystemDef> MakeTable() {
     options.min_quality = Bar(env, k.point);
     return Plain(prsm::MakeCostOptimizedRouting(options));
   });
+  // Cost-optimized with a relative floor: the cheaper model is taken where its expected
+  // quality (per-category prior) is within `max_quality_gap` of the best model's, so the
+  // strong model is paid for where it is expected to gain the most. Default point: a gap of
+  // 5% of the best train score; swept over every distinct decision (GapPoints).
+  add("cost-gap", false, kAutoBar, {}, [](const EvalEnv& env, const Knobs& k) {
+    prsm::WeighingOptions options;
+    options.max_quality_gap =
+        k.point >= 0.0 ? k.point : 0.05 * env.train_score[static_cast<std::size_t>(env.best)];
+    return Plain(prsm::MakeCostOptimizedRouting(options));
+  });
+  table.back().sweep_of = GapPoints;
   add("quality-focused", false, 0.0, {},
       [](const EvalEnv&, const Knobs&) { return Plain(prsm::MakeQualityFocusedRouting()); });
   add("balanced", false, 0.0, {},
@@ -239,7 +300,21 @@ std::vector<SystemDef> MakeTable() {
                       {env.name(chosen->models[2])}};
     options.accept = Vote(env, 0.5, 2);
     options.target_quality = Bar(env, k.point);
+    options.min_calibration_labels = CalibrationLabels(env);
     return Plain(prsm::MakeCascadeRouting(options));
+  });
+  add("cascade-lift", false, 0.0, {}, [](const EvalEnv& env, const Knobs&) {
+    // Two cheap models that must agree, else a final model, chosen on train for the largest
+    // gain over the best of its own members (EnsembleObjective::kLift), below the best
+    // model's train cost; not run when no such set beats its members on train.
+    if (env.specs.size() < 3) return std::optional<Setup>();
+    auto chosen = ChooseAgreementCascade(env, 2, EnsembleObjective::kLift);
+    if (!chosen) return std::optional<Setup>();
+    return std::optional<Setup>(
+        Setup{MakeAgreementCascade({env.name(chosen->models[0]), env.name(chosen->models[1])},
+                                   env.name(chosen->models[2]), env.format, 2),
+              nullptr,
+              {}});
   });
   add("cascade-agree3", false, 0.0, {},
       [](const EvalEnv& env, const Knobs&) { return Cascade(env, 3, 0.0); });

@@ -50,6 +50,9 @@ struct SystemDef {
   /// to `target_quality` as the feedback arrives, and saves the threshold, not the target).
   bool retrain_per_point = false;
   std::function<std::optional<Setup>(const EvalEnv&, const Knobs&)> make;
+  /// Extra operating points that depend on the dataset's calibration (train only), appended
+  /// to `sweep`: e.g. one point per distinct routing decision the system can make.
+  std::function<std::vector<double>(const EvalEnv&)> sweep_of = nullptr;
 };
 
 /// Every system, in table order.

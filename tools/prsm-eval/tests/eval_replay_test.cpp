@@ -162,3 +162,47 @@ TEST_CASE("voters and cascades are chosen by simulation on train, under the best
   CHECK(cascade->train_score == Approx(1.0));
   CHECK(cascade->train_cost == Approx(7.0));
 }
+
+TEST_CASE("an agreement cascade chosen for its lift must beat each of its own members on train",
+          "[eval][ensemble]") {
+  // Four models on five train queries: a, b, c (cost 1) are each wrong on one of q0-q2 and all
+  // wrong, with three different answers, on q4; d (cost 20) is always right.
+  prsm_eval::Dataset dataset;
+  dataset.name = "four";
+  dataset.models = {{"a", 1.0, 1.0}, {"b", 1.0, 1.0}, {"c", 1.0, 1.0}, {"d", 20.0, 20.0}};
+  for (int q = 0; q < 5; ++q) {
+    prsm_eval::Record record;
+    record.id = "q" + std::to_string(q);
+    record.prompt = "Question?\nA. w\nB. x\nC. y\nD. z";
+    record.gold = "A";
+    for (int m = 0; m < 4; ++m) {
+      const bool wrong = m < 3 && (q == m || q == 4);
+      const char answer = wrong ? static_cast<char>('B' + m) : 'A';
+      prsm_eval::Outcome outcome;
+      outcome.score = wrong ? 0.0 : 1.0;
+      outcome.response = std::string("Answer: ") + answer;
+      outcome.cost_usd = m == 3 ? 20.0 : 1.0;
+      record.outcomes.emplace_back(outcome);
+    }
+    dataset.records.push_back(std::move(record));
+  }
+  const prsm_eval::EvalEnv env = prsm_eval::Calibrate(dataset, 1);
+  REQUIRE(env.best == 3);
+  // By score: d as the final model reaches 1.0 (at cost 14 < 20), but never beats d itself.
+  auto by_score = prsm_eval::ChooseAgreementCascade(env, 2);
+  REQUIRE(by_score.has_value());
+  CHECK(by_score->models == std::vector<int>{0, 1, 3});
+  CHECK(by_score->train_score == Approx(1.0));
+  // By lift: a and b agree (right) on q2, q3; else c answers, right on q0 and q1, wrong on q4:
+  // 0.8 against 0.6 for each member, at cost (5 x 2 + 3 x 1) / 5 = 2.6.
+  auto by_lift = prsm_eval::ChooseAgreementCascade(env, 2, prsm_eval::EnsembleObjective::kLift);
+  REQUIRE(by_lift.has_value());
+  CHECK(by_lift->models == std::vector<int>{0, 1, 2});
+  CHECK(by_lift->train_score == Approx(0.8));
+  CHECK(by_lift->train_cost == Approx(2.6));
+  // With no set above its members (the three-model data: c is always right), none is chosen.
+  const prsm_eval::Dataset three = ThreeModels();
+  CHECK_FALSE(prsm_eval::ChooseAgreementCascade(prsm_eval::Calibrate(three, 1), 2,
+                                                prsm_eval::EnsembleObjective::kLift)
+                  .has_value());
+}
