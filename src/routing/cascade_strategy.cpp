@@ -424,11 +424,18 @@ class CascadeRouting final : public RoutingStrategy {
       limits.request.max_tokens = query.request.max_tokens;
       rule = std::make_shared<LearnedAcceptanceRule>(acceptor, features, options_.accept.answer,
                                                      std::move(limits));
-      test = acceptor->calibrated()
-                 ? fmt::format("learned acceptance, p >= {:.3f} on {} labels",
-                               *acceptor->threshold(), acceptor->labels())
-                 : fmt::format("learned acceptance learning, {} of {} labels: escalates",
-                               acceptor->labels(), options_.min_calibration_labels);
+      if (!acceptor->calibrated()) {
+        test = fmt::format("learned acceptance learning, {} of {} labels: escalates",
+                           acceptor->labels(), options_.min_calibration_labels);
+      } else if (!acceptor->threshold()) {
+        // Calibrated, but no threshold reaches the target yet (or too few answers to rest one
+        // on): the rule accepts nothing, so say so rather than read an empty threshold.
+        test = fmt::format("learned acceptance, no threshold yet on {} labels: escalates",
+                           acceptor->labels());
+      } else {
+        test = fmt::format("learned acceptance, p >= {:.3f} on {} labels", *acceptor->threshold(),
+                           acceptor->labels());
+      }
       return true;
     }
     if (!plain_vote_rule_) plain_vote_rule_ = MakeMajorityVoteRule(options_.accept);
