@@ -15,7 +15,6 @@ namespace prsm {
 
 namespace {
 
-using internal::IsAsciiAlnum;
 using internal::IsSpace;
 
 // --- multiple choice ------------------------------------------------------------------------

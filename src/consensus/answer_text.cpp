@@ -86,8 +86,9 @@ std::size_t SkipAnswerLead(std::string_view text, std::size_t pos,
       continue;
     }
     if (IsAsciiAlpha(c)) {
-      const auto word = std::find_if(kLeadWords.begin(), kLeadWords.end(),
-                                     [&](std::string_view w) { return WordAt(text, pos, w); });
+      const auto* const word =
+          std::find_if(kLeadWords.begin(), kLeadWords.end(),
+                       [&](std::string_view w) { return WordAt(text, pos, w); });
       if (word == kLeadWords.end()) break;
       pos += word->size();
       continue;
