@@ -167,7 +167,7 @@ struct OrchestratorStats {
   std::size_t in_flight = 0;
   std::uint64_t attempts = 0;
   double cost_usd = 0.0;
-  std::uint64_t escalated = 0;       ///< Requests handed to the EscalationHandler.
+  std::uint64_t escalated = 0;        ///< Requests handed to the EscalationHandler.
   std::uint64_t budget_refusals = 0;  ///< Attempts not sent for lack of budget.
   /// Spent in the current Budget window (0 without a budget).
   double budget_window_spent_usd = 0.0;
