@@ -49,12 +49,10 @@ class EpollBackend final : public LoopBackend {
     curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   }
 
-  ~EpollBackend() override {
-    // The multi handle outlives this object only while being cleaned up by its owner, which
-    // happens before we are destroyed; detach anyway so no callback can reach freed memory.
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, nullptr);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, nullptr);
-  }
+  // No detaching of the callbacks here: the Executor destroys the multi handle before this
+  // backend (curl_multi_cleanup may still report sockets being removed, so the callbacks must
+  // find us alive), and after the cleanup the handle is freed memory that must not be touched.
+  ~EpollBackend() override = default;
 
   Result<void> WaitAndDrive(int timeout_ms) override {
     const int wait_ms = CombinedTimeout(timeout_ms);
