@@ -217,7 +217,9 @@ void Request::StartAttempt(const std::string& model, bool verifier) {
   attempt.record.started_after = Elapsed();
   host_.RecordAttemptStarted(attempt.spec->name);
 
-  const auto left = duration_cast<milliseconds>(deadline_ - attempt.started);
+  // Rounded up: a timeout cut to the millisecond below could end the attempt, and with it the
+  // request, a fraction of a millisecond before the request's own deadline.
+  const auto left = std::chrono::ceil<milliseconds>(deadline_ - attempt.started);
   const milliseconds timeout = std::min(host_.options().attempt_timeout, left);
   if (timeout.count() <= 0) {
     // No time left to try: the deadline timer is due and will finish the request.
