@@ -226,48 +226,45 @@ class CascadeRouting final : public RoutingStrategy {
   }
 
   Result<std::string> SaveState() const override {
-    json::StringBuffer buffer;
-    json::Writer writer(buffer);
-    routing::BeginState(writer, kStateFormat, kStateVersion);
-    writer.Key("acceptors");
-    writer.StartArray();
-    for (const auto& [model, acceptor] : acceptors_) {
-      writer.StartObject();
-      writer.Key("model");
-      (void)json::WriteString(writer, model);
-      writer.Key("test");
-      acceptor->Write(writer);
-      writer.EndObject();
-    }
-    writer.EndArray();
-    writer.Key("groups");
-    writer.StartArray();
-    for (const auto& [key, calibration] : votes_) {
-      writer.StartObject();
-      writer.Key("group");
-      (void)json::WriteString(writer, key);
-      writer.Key("labels");
-      writer.Uint64(calibration.labels);
-      writer.Key("threshold");
-      if (calibration.threshold) {
-        writer.Double(*calibration.threshold);
-      } else {
-        writer.Null();
-      }
-      writer.Key("examples");
+    return routing::WriteState(kStateFormat, kStateVersion, [this](json::Writer& writer) {
+      writer.Key("acceptors");
       writer.StartArray();
-      for (const auto& [share, label] : calibration.examples) {
-        writer.StartArray();
-        writer.Double(share);
-        writer.Double(label);
-        writer.EndArray();
+      for (const auto& [model, acceptor] : acceptors_) {
+        writer.StartObject();
+        writer.Key("model");
+        (void)json::WriteString(writer, model);
+        writer.Key("test");
+        acceptor->Write(writer);
+        writer.EndObject();
       }
       writer.EndArray();
-      writer.EndObject();
-    }
-    writer.EndArray();
-    writer.EndObject();
-    return std::string(buffer.GetString(), buffer.GetSize());
+      writer.Key("groups");
+      writer.StartArray();
+      for (const auto& [key, calibration] : votes_) {
+        writer.StartObject();
+        writer.Key("group");
+        (void)json::WriteString(writer, key);
+        writer.Key("labels");
+        writer.Uint64(calibration.labels);
+        writer.Key("threshold");
+        if (calibration.threshold) {
+          writer.Double(*calibration.threshold);
+        } else {
+          writer.Null();
+        }
+        writer.Key("examples");
+        writer.StartArray();
+        for (const auto& [share, label] : calibration.examples) {
+          writer.StartArray();
+          writer.Double(share);
+          writer.Double(label);
+          writer.EndArray();
+        }
+        writer.EndArray();
+        writer.EndObject();
+      }
+      writer.EndArray();
+    });
   }
 
   // All or nothing: read into locals, assign at the end.

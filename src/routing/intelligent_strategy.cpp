@@ -117,20 +117,14 @@ class IntelligentRouting final : public RoutingStrategy {
   }
 
   void Feedback(const Query& query, const Response& response, double score) override {
-    if (response.model.empty() || !std::isfinite(score)) return;
-    const QueryFeatures features = AnalyzeQuery(query);
-    learner_.Record(response.model, features.domain, routing::ComplexityBand(features.complexity),
-                    score);
+    learner_.RecordFeedback(query, response, score);
   }
 
   Result<std::string> SaveState() const override {
-    json::StringBuffer buffer;
-    json::Writer writer(buffer);
-    routing::BeginState(writer, kStateFormat, kStateVersion);
-    writer.Key("cells");
-    learner_.Write(writer);
-    writer.EndObject();
-    return std::string(buffer.GetString(), buffer.GetSize());
+    return routing::WriteState(kStateFormat, kStateVersion, [this](json::Writer& writer) {
+      writer.Key("cells");
+      learner_.Write(writer);
+    });
   }
 
   Result<void> LoadState(std::string_view state) override {
@@ -138,10 +132,7 @@ class IntelligentRouting final : public RoutingStrategy {
     if (auto parsed = routing::ParseState(state, kStateFormat, kStateVersion, doc); !parsed) {
       return parsed.error();
     }
-    const json::Path root("state");
-    const json::Value* cells = json::FindMember(doc, "cells");
-    if (cells == nullptr) return routing::StateError(json::MissingError(root.Member("cells")));
-    auto learner = routing::QualityLearner::Read(*cells, root.Member("cells"), kPriorStrength);
+    auto learner = routing::QualityLearner::ReadCells(doc, kPriorStrength);
     if (!learner) return learner.error();
     learner_ = std::move(*learner);
     return {};

@@ -128,37 +128,31 @@ class LearnedRouting final : public RoutingStrategy {
   }
 
   void Feedback(const Query& query, const Response& response, double score) override {
-    if (response.model.empty() || !std::isfinite(score)) return;
-    const QueryFeatures features = AnalyzeQuery(query);
-    learner_.Record(response.model, features.domain, routing::ComplexityBand(features.complexity),
-                    score);
+    learner_.RecordFeedback(query, response, score);
   }
 
   Result<std::string> SaveState() const override {
-    json::StringBuffer buffer;
-    json::Writer writer(buffer);
-    routing::BeginState(writer, kStateFormat, kStateVersion);
-    writer.Key("cells");
-    learner_.Write(writer);
-    writer.Key("latency");
-    writer.StartArray();
-    for (const auto& [model, stats] : latency_) {
-      writer.StartObject();
-      writer.Key("model");
-      (void)json::WriteString(writer, model);
-      writer.Key("ewma_ms");
-      writer.Double(stats.ewma_ms);
-      writer.Key("n");
-      writer.Double(stats.n);
-      writer.EndObject();
-    }
-    writer.EndArray();
-    std::ostringstream engine_state;
-    engine_state << engine_;
-    writer.Key("rng");
-    (void)json::WriteString(writer, engine_state.str());
-    writer.EndObject();
-    return std::string(buffer.GetString(), buffer.GetSize());
+    return routing::WriteState(kStateFormat, kStateVersion, [this](json::Writer& writer) {
+      writer.Key("cells");
+      learner_.Write(writer);
+      writer.Key("latency");
+      writer.StartArray();
+      for (const auto& [model, stats] : latency_) {
+        writer.StartObject();
+        writer.Key("model");
+        (void)json::WriteString(writer, model);
+        writer.Key("ewma_ms");
+        writer.Double(stats.ewma_ms);
+        writer.Key("n");
+        writer.Double(stats.n);
+        writer.EndObject();
+      }
+      writer.EndArray();
+      std::ostringstream engine_state;
+      engine_state << engine_;
+      writer.Key("rng");
+      (void)json::WriteString(writer, engine_state.str());
+    });
   }
 
   // All or nothing: everything is read into locals first and assigned only when all is valid.
@@ -168,10 +162,7 @@ class LearnedRouting final : public RoutingStrategy {
       return parsed.error();
     }
     const json::Path root("state");
-    const json::Value* cells = json::FindMember(doc, "cells");
-    if (cells == nullptr) return routing::StateError(json::MissingError(root.Member("cells")));
-    auto learner =
-        routing::QualityLearner::Read(*cells, root.Member("cells"), options_.prior_strength);
+    auto learner = routing::QualityLearner::ReadCells(doc, options_.prior_strength);
     if (!learner) return learner.error();
 
     const json::Path latency_path = root.Member("latency");

@@ -77,6 +77,20 @@ void QualityLearner::Write(json::Writer& writer) const {
   writer.EndArray();
 }
 
+void QualityLearner::RecordFeedback(const Query& query, const Response& response, double score) {
+  if (response.model.empty() || !std::isfinite(score)) return;
+  const QueryFeatures features = AnalyzeQuery(query);
+  Record(response.model, features.domain, ComplexityBand(features.complexity), score);
+}
+
+Result<QualityLearner> QualityLearner::ReadCells(const json::Value& state, double prior_strength) {
+  const json::Path root("state");  // outlives `path`, which points at it
+  const json::Path path = root.Member("cells");
+  const json::Value* cells = json::FindMember(state, "cells");
+  if (cells == nullptr) return StateError(json::MissingError(path));
+  return Read(*cells, path, prior_strength);
+}
+
 Result<QualityLearner> QualityLearner::Read(const json::Value& cells, const json::Path& path,
                                             double prior_strength) {
   QualityLearner learner(prior_strength);

@@ -36,6 +36,10 @@ class QualityLearner {
 
   /// Records `score` (clamped to [0, 1]) of `model` on a query of `domain` and `band`.
   void Record(const std::string& model, const std::string& domain, int band, double score);
+  /// Records the host's `score` of `response` to `query` (RoutingStrategy::Feedback) under the
+  /// query's analysed domain and complexity band. Ignored when no model answered or the score
+  /// is not finite.
+  void RecordFeedback(const Query& query, const Response& response, double score);
 
   /// The posterior of `model` on a query with `features`: by domain, or by domain and
   /// complexity band when `by_band`.
@@ -50,6 +54,9 @@ class QualityLearner {
   /// Reads what Write wrote. Errors: kInvalidArgument naming the bad element.
   static Result<QualityLearner> Read(const json::Value& cells, const json::Path& path,
                                      double prior_strength);
+  /// Reads the learner a saved state holds at "cells" of `state` (reported as state.cells).
+  /// Errors: kInvalidArgument when it is missing or bad.
+  static Result<QualityLearner> ReadCells(const json::Value& state, double prior_strength);
 
  private:
   struct Tally {

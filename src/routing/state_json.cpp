@@ -67,4 +67,14 @@ void BeginState(json::Writer& writer, std::string_view format, std::int64_t vers
   writer.Int64(version);
 }
 
+std::string WriteState(std::string_view format, std::int64_t version,
+                       const std::function<void(json::Writer&)>& write_members) {
+  json::StringBuffer buffer;
+  json::Writer writer(buffer);
+  BeginState(writer, format, version);
+  write_members(writer);
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 }  // namespace prsm::routing

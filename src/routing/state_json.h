@@ -7,6 +7,7 @@
 #define PRSM_ROUTING_STATE_JSON_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,11 @@ Result<double> RequiredNumberIn(const json::Value& object, std::string_view key,
 
 /// Writes the envelope's opening: `{"format":..., "version":...` (the caller closes it).
 void BeginState(json::Writer& writer, std::string_view format, std::int64_t version);
+
+/// A whole saved state: the envelope's opening, then what `write_members` writes (the members
+/// after "version", each a Key and its value), then the closing brace.
+std::string WriteState(std::string_view format, std::int64_t version,
+                       const std::function<void(json::Writer&)>& write_members);
 
 }  // namespace prsm::routing
 

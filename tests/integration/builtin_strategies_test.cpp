@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "api_test_util.h"
 #include "fake_provider_server.h"
 #include "prsm/prsm.h"
 
@@ -24,21 +25,15 @@ using prsm::MultiLLMOrchestrator;
 using prsm::OrchestratorOptions;
 using prsm::Query;
 using prsm::Response;
+using prsm::testing::FakeOrchestrator;
 using prsm::testing::FakeProviderServer;
+using prsm::testing::kSaysCompletionTokens;
+using prsm::testing::kSaysPromptTokens;
 using prsm::testing::ModelScript;
+using prsm::testing::Says;
+using prsm::testing::StartFake;
 
 namespace {
-
-constexpr std::int64_t kPromptTokens = 100;
-constexpr std::int64_t kCompletionTokens = 10;
-
-ModelScript Says(std::string text) {
-  ModelScript script;
-  script.text = std::move(text);
-  script.prompt_tokens = kPromptTokens;
-  script.completion_tokens = kCompletionTokens;
-  return script;
-}
 
 ModelScript Down() {
   ModelScript script;
@@ -46,22 +41,10 @@ ModelScript Down() {
   return script;
 }
 
-std::unique_ptr<FakeProviderServer> StartFake() {
-  std::string error;
-  auto server = FakeProviderServer::Start({}, &error);
-  INFO(error);
-  REQUIRE(server);
-  return server;
-}
-
 // A model of the fake provider: prices per million tokens, quality prior, typical latency.
 ModelSpec Spec(std::string name, double input_per_mtok, double output_per_mtok, double quality,
                std::chrono::milliseconds typical_latency = 0ms) {
-  ModelSpec spec;
-  spec.name = std::move(name);
-  spec.provider = "fake";
-  spec.price.input_per_mtok = input_per_mtok;
-  spec.price.output_per_mtok = output_per_mtok;
+  ModelSpec spec = prsm::testing::Model(std::move(name), input_per_mtok, output_per_mtok);
   spec.quality = quality;
   spec.typical_latency = typical_latency;
   return spec;
@@ -69,26 +52,9 @@ ModelSpec Spec(std::string name, double input_per_mtok, double output_per_mtok, 
 
 // What one scripted answer of `spec` costs.
 double AnswerCost(const ModelSpec& spec) {
-  return (static_cast<double>(kPromptTokens) * spec.price.input_per_mtok +
-          static_cast<double>(kCompletionTokens) * spec.price.output_per_mtok) /
+  return (static_cast<double>(kSaysPromptTokens) * spec.price.input_per_mtok +
+          static_cast<double>(kSaysCompletionTokens) * spec.price.output_per_mtok) /
          1e6;
-}
-
-std::unique_ptr<MultiLLMOrchestrator> Orchestrator(const FakeProviderServer& server,
-                                                   const std::vector<ModelSpec>& models,
-                                                   OrchestratorOptions options) {
-  auto created = MultiLLMOrchestrator::Create(std::move(options));
-  REQUIRE(created);
-  auto orchestrator = std::move(*created);
-  prsm::OpenAIConfig config;
-  config.id = "fake";
-  config.base_url = server.base_url();
-  config.api_key = "sk-test-key";
-  auto provider = prsm::MakeOpenAIProvider(config);
-  REQUIRE(provider);
-  REQUIRE(orchestrator->AddProvider(*provider));
-  for (const ModelSpec& spec : models) REQUIRE(orchestrator->AddModel(spec));
-  return orchestrator;
 }
 
 OrchestratorOptions With(std::shared_ptr<prsm::RoutingStrategy> routing,
@@ -147,8 +113,8 @@ std::unique_ptr<FakeProviderServer> ThreeTierServer() {
 TEST_CASE("cost-optimized asks the cheapest model expected to reach the floor",
           "[builtin][weighing]") {
   auto server = ThreeTierServer();
-  auto orchestrator =
-      Orchestrator(*server, {kPremium, kStandard, kBudget}, With(prsm::MakeCostOptimizedRouting()));
+  auto orchestrator = FakeOrchestrator(*server, {kPremium, kStandard, kBudget},
+                                       With(prsm::MakeCostOptimizedRouting()));
 
   SECTION("no floor: the cheapest, the others as fallbacks cheapest first") {
     auto response = orchestrator->ProcessAndWait(Ask("Name a colour."));
@@ -224,8 +190,8 @@ TEST_CASE("quality-focused asks the model of highest expected quality for the do
   auto server = ThreeTierServer();
   ModelSpec standard = kStandard;
   standard.domain_quality["code"] = 0.99;  // the code specialist
-  auto orchestrator =
-      Orchestrator(*server, {kBudget, standard, kPremium}, With(prsm::MakeQualityFocusedRouting()));
+  auto orchestrator = FakeOrchestrator(*server, {kBudget, standard, kPremium},
+                                       With(prsm::MakeQualityFocusedRouting()));
 
   SECTION("the best overall, the others best first as fallbacks") {
     auto response = orchestrator->ProcessAndWait(Ask("Name a colour."));
@@ -296,8 +262,8 @@ TEST_CASE("balanced weighs quality against cost and latency", "[builtin][weighin
 
   SECTION("neither the cheapest nor the best: the best trade") {
     // Scores (1 x quality - 0.5 x cost / dearest): premium 0.45, standard ~0.75, budget ~0.5.
-    auto orchestrator =
-        Orchestrator(*server, {kPremium, kStandard, kBudget}, With(prsm::MakeBalancedRouting()));
+    auto orchestrator = FakeOrchestrator(*server, {kPremium, kStandard, kBudget},
+                                         With(prsm::MakeBalancedRouting()));
     auto response = orchestrator->ProcessAndWait(Ask("Name a colour."));
     REQUIRE(response);
     CHECK(response->model == "standard");
@@ -322,14 +288,15 @@ TEST_CASE("balanced weighs quality against cost and latency", "[builtin][weighin
     prsm::BalancedOptions no_latency;
     no_latency.latency_weight = 0.0;
     auto patient =
-        Orchestrator(*server, {sage, quick}, With(prsm::MakeBalancedRouting(no_latency)));
+        FakeOrchestrator(*server, {sage, quick}, With(prsm::MakeBalancedRouting(no_latency)));
     auto response = patient->ProcessAndWait(Ask("Name a colour."));
     REQUIRE(response);
     CHECK(response->model == "sage");
 
     prsm::BalancedOptions hurried;
     hurried.latency_weight = 0.5;  // sage: 0.9 - 0.5 - 0.5 x 1; quick: 0.8 - 0.5 - 0.5 x 0.05
-    auto impatient = Orchestrator(*server, {sage, quick}, With(prsm::MakeBalancedRouting(hurried)));
+    auto impatient =
+        FakeOrchestrator(*server, {sage, quick}, With(prsm::MakeBalancedRouting(hurried)));
     response = impatient->ProcessAndWait(Ask("Name a colour."));
     REQUIRE(response);
     CHECK(response->model == "quick");
@@ -337,8 +304,8 @@ TEST_CASE("balanced weighs quality against cost and latency", "[builtin][weighin
   }
   SECTION("the chosen model fails with 503: its fallback is asked") {
     server->SetScript("standard", Down());
-    auto orchestrator =
-        Orchestrator(*server, {kPremium, kStandard, kBudget}, With(prsm::MakeBalancedRouting()));
+    auto orchestrator = FakeOrchestrator(*server, {kPremium, kStandard, kBudget},
+                                         With(prsm::MakeBalancedRouting()));
     auto response = orchestrator->ProcessAndWait(Ask("Name a colour."));
     REQUIRE(response);
     CHECK(response->model == "budget");
@@ -348,16 +315,16 @@ TEST_CASE("balanced weighs quality against cost and latency", "[builtin][weighin
     server->SetScript("standard", Down());
     prsm::BalancedOptions options;
     options.base.fallback = false;
-    auto orchestrator = Orchestrator(*server, {kPremium, kStandard, kBudget},
-                                     With(prsm::MakeBalancedRouting(options)));
+    auto orchestrator = FakeOrchestrator(*server, {kPremium, kStandard, kBudget},
+                                         With(prsm::MakeBalancedRouting(options)));
     auto response = orchestrator->ProcessAndWait(Ask("Name a colour."));
     REQUIRE_FALSE(response);
     CHECK(response.error().code() == ErrorCode::kUnavailable);
     CHECK(Asked(*server) == std::vector<std::string>{"standard"});
   }
   SECTION("the query's models, and nothing eligible") {
-    auto orchestrator =
-        Orchestrator(*server, {kPremium, kStandard, kBudget}, With(prsm::MakeBalancedRouting()));
+    auto orchestrator = FakeOrchestrator(*server, {kPremium, kStandard, kBudget},
+                                         With(prsm::MakeBalancedRouting()));
     Query query = Ask("Name a colour.");
     query.context.models = {"premium", "budget"};
     auto response = orchestrator->ProcessAndWait(query);
@@ -419,7 +386,7 @@ TEST_CASE("intelligent sends easy queries to a cheap model and hard ones to a st
 
   SECTION("easy: cheap; hard: strong") {
     auto orchestrator =
-        Orchestrator(*server, {strong, cheap}, With(prsm::MakeIntelligentRouting()));
+        FakeOrchestrator(*server, {strong, cheap}, With(prsm::MakeIntelligentRouting()));
     auto easy = orchestrator->ProcessAndWait(Ask(kEasyQuery));
     REQUIRE(easy);
     CHECK(easy->model == "cheap");
@@ -441,7 +408,7 @@ TEST_CASE("intelligent sends easy queries to a cheap model and hard ones to a st
         With(prsm::MakeIntelligentRouting(options), prsm::MakeMajorityVoteRule(vote));
 
     SECTION("rejected: the strongest is asked next, and its lone answer is judged alike") {
-      auto orchestrator = Orchestrator(*server, {strong, cheap}, orchestrator_options);
+      auto orchestrator = FakeOrchestrator(*server, {strong, cheap}, orchestrator_options);
       auto response = orchestrator->ProcessAndWait(Ask(kEasyQuery));
       // Each stage is judged on its own answers, so the strongest's single answer cannot meet
       // min_agreeing = 2 either: the request ends in kNoConsensus after both were asked.
@@ -453,7 +420,7 @@ TEST_CASE("intelligent sends easy queries to a cheap model and hard ones to a st
     SECTION("rejected twice, with a human on call: the full account") {
       auto human = std::make_shared<InstantHuman>();
       orchestrator_options.escalation = human;
-      auto orchestrator = Orchestrator(*server, {strong, cheap}, orchestrator_options);
+      auto orchestrator = FakeOrchestrator(*server, {strong, cheap}, orchestrator_options);
       auto response = orchestrator->ProcessAndWait(Ask(kEasyQuery));
       REQUIRE(response);
       CHECK(response->model == "human");
@@ -468,7 +435,7 @@ TEST_CASE("intelligent sends easy queries to a cheap model and hard ones to a st
     }
     SECTION("the cheap model fails: a kOnRejection stage does not run") {
       server->SetScript("cheap", Down());
-      auto orchestrator = Orchestrator(*server, {strong, cheap}, orchestrator_options);
+      auto orchestrator = FakeOrchestrator(*server, {strong, cheap}, orchestrator_options);
       auto response = orchestrator->ProcessAndWait(Ask(kEasyQuery));
       REQUIRE_FALSE(response);
       CHECK(response.error().code() == ErrorCode::kUnavailable);
@@ -477,7 +444,7 @@ TEST_CASE("intelligent sends easy queries to a cheap model and hard ones to a st
   }
   SECTION("the query's limits hold: models and min_quality") {
     auto orchestrator =
-        Orchestrator(*server, {strong, cheap}, With(prsm::MakeIntelligentRouting()));
+        FakeOrchestrator(*server, {strong, cheap}, With(prsm::MakeIntelligentRouting()));
     Query query = Ask(kHardQuery);
     query.context.models = {"cheap"};
     auto response = orchestrator->ProcessAndWait(query);
@@ -509,7 +476,7 @@ TEST_CASE("cascade groups: cheap models that agree are trusted, disagreement goe
   options.stages = {{"mini-a", "mini-b"}, {"strong"}};
   options.accept.answer = NumberAnswers();
   auto orchestrator =
-      Orchestrator(*server, {strong, mini_a, mini_b}, With(prsm::MakeCascadeRouting(options)));
+      FakeOrchestrator(*server, {strong, mini_a, mini_b}, With(prsm::MakeCascadeRouting(options)));
 
   SECTION("they agree: accepted without asking the strong model") {
     server->SetScript("mini-a", Says("6 x 7 = 42, so the answer is 42."));
@@ -569,7 +536,7 @@ TEST_CASE("cascade verifiers: a cheap answer the verifier rejects goes up", "[bu
   options.learn_acceptance = false;  // a lone cheap answer passes the vote; the verifier judges
   options.verifiers = {"checker"};
   auto orchestrator =
-      Orchestrator(*server, {cheap, checker, strong}, With(prsm::MakeCascadeRouting(options)));
+      FakeOrchestrator(*server, {cheap, checker, strong}, With(prsm::MakeCascadeRouting(options)));
 
   SECTION("the verifier says no") {
     server->SetScript("checker", Says("No."));
@@ -613,7 +580,7 @@ TEST_CASE("cascade: the learned acceptance test escalates until Feedback calibra
   options.target_quality = 0.9;
   options.accept.answer = NumberAnswers();
   auto orchestrator =
-      Orchestrator(*server, {cheap, strong}, With(prsm::MakeCascadeRouting(options)));
+      FakeOrchestrator(*server, {cheap, strong}, With(prsm::MakeCascadeRouting(options)));
 
   // Distinct prompts of one shape, whose cheap answers are right (the strong model agrees and
   // the host scores the final answer 1).
@@ -689,7 +656,7 @@ TEST_CASE("learned routing follows Feedback, deterministically, and keeps it acr
   options.exploration = 0.0;
   auto fresh = [&] { return With(prsm::MakeLearnedRouting(options)); };
   const char* const kPrompt = "Summarise the plot of Hamlet in one sentence.";
-  auto orchestrator = Orchestrator(*server, {dear, cheap}, fresh());
+  auto orchestrator = FakeOrchestrator(*server, {dear, cheap}, fresh());
 
   auto before = orchestrator->ProcessAndWait(Ask(kPrompt));
   REQUIRE(before);
@@ -718,7 +685,7 @@ TEST_CASE("learned routing follows Feedback, deterministically, and keeps it acr
   // The state, into a fresh orchestrator: untaught it asks the dear model, loaded the cheap.
   auto state = orchestrator->SaveRoutingState();
   REQUIRE(state);
-  auto reborn = Orchestrator(*server, {dear, cheap}, fresh());
+  auto reborn = FakeOrchestrator(*server, {dear, cheap}, fresh());
   auto untaught = reborn->ProcessAndWait(Ask(kPrompt));
   REQUIRE(untaught);
   CHECK(untaught->model == "dear");
@@ -756,7 +723,7 @@ TEST_CASE("majority vote over a fan-out of three", "[builtin][vote]") {
   SECTION("two of three agree: accepted, with who agreed") {
     server->SetScript("c", Says("The answer is 41."));
     vote.decide_early = false;
-    auto orchestrator = Orchestrator(
+    auto orchestrator = FakeOrchestrator(
         *server, {a, b, c}, With(prsm::MakeFanOutRouting(3), prsm::MakeMajorityVoteRule(vote)));
     auto response = orchestrator->ProcessAndWait(Ask("What is 6 times 7?"));
     REQUIRE(response);
@@ -778,7 +745,7 @@ TEST_CASE("majority vote over a fan-out of three", "[builtin][vote]") {
     slow.latency = 10s;
     server->SetScript("c", slow);
     vote.decide_early = true;
-    auto orchestrator = Orchestrator(
+    auto orchestrator = FakeOrchestrator(
         *server, {a, b, c}, With(prsm::MakeFanOutRouting(3), prsm::MakeMajorityVoteRule(vote)));
     auto response = orchestrator->ProcessAndWait(Ask("What is 6 times 7?"));
     REQUIRE(response);
@@ -798,7 +765,7 @@ TEST_CASE("majority vote over a fan-out of three", "[builtin][vote]") {
   SECTION("threshold 0.8: two of three is not enough") {
     server->SetScript("c", Says("The answer is 41."));
     vote.threshold = 0.8;
-    auto orchestrator = Orchestrator(
+    auto orchestrator = FakeOrchestrator(
         *server, {a, b, c}, With(prsm::MakeFanOutRouting(3), prsm::MakeMajorityVoteRule(vote)));
     auto response = orchestrator->ProcessAndWait(Ask("What is 6 times 7?"));
     REQUIRE_FALSE(response);
@@ -827,7 +794,7 @@ TEST_CASE("weighted vote: the models' weights decide a one-against-one", "[built
     options.model_weights = {{"a", 3.0}, {"b", 1.0}};
     winner = "a";
   }
-  auto orchestrator = Orchestrator(
+  auto orchestrator = FakeOrchestrator(
       *server, {a, b}, With(prsm::MakeFanOutRouting(2), prsm::MakeWeightedConfidenceRule(options)));
   auto response = orchestrator->ProcessAndWait(Ask("What is 3 + 4 or so?"));
   REQUIRE(response);
@@ -845,8 +812,8 @@ TEST_CASE("weighted vote: equal weights tie, and a tie is rejected", "[builtin][
   prsm::WeightedVoteOptions options;
   options.vote.answer = NumberAnswers();
   auto orchestrator =
-      Orchestrator(*server, {Spec("a", 1.0, 2.0, 0.7), Spec("b", 1.0, 2.0, 0.7)},
-                   With(prsm::MakeFanOutRouting(2), prsm::MakeWeightedConfidenceRule(options)));
+      FakeOrchestrator(*server, {Spec("a", 1.0, 2.0, 0.7), Spec("b", 1.0, 2.0, 0.7)},
+                       With(prsm::MakeFanOutRouting(2), prsm::MakeWeightedConfidenceRule(options)));
   auto outcome = orchestrator->ProcessAndWait(Ask("What is 3 + 4 or so?"));
   REQUIRE_FALSE(outcome);
   CHECK(outcome.error().code() == ErrorCode::kNoConsensus);
@@ -865,8 +832,8 @@ TEST_CASE("expert rule: the domain's expert is trusted over the crowd", "[builti
   options.experts = {{"finance", {"b"}}};
   options.fallback.vote.answer = NumberAnswers();
   auto orchestrator =
-      Orchestrator(*server, {a, b, c},
-                   With(prsm::MakeFanOutRouting(3), prsm::MakeExpertRule(std::move(options))));
+      FakeOrchestrator(*server, {a, b, c},
+                       With(prsm::MakeFanOutRouting(3), prsm::MakeExpertRule(std::move(options))));
 
   SECTION("a finance query: the finance expert's answer, alone against two") {
     Query query = Ask("How many payments are left?");
@@ -902,8 +869,8 @@ TEST_CASE("confidence rule: only a sure answer stands", "[builtin][vote]") {
   for (int i = 0; i < 40; ++i) rambling += "maybe ";
   server->SetScript("sure", Says("Paris"));
   server->SetScript("unsure", Says(rambling));
-  auto orchestrator = Orchestrator(*server, {unsure, sure},
-                                   With(prsm::MakeFanOutRouting(), prsm::MakeConfidenceRule(0.95)));
+  auto orchestrator = FakeOrchestrator(
+      *server, {unsure, sure}, With(prsm::MakeFanOutRouting(), prsm::MakeConfidenceRule(0.95)));
   Query query = Ask("What is the capital of France?");
   query.request.logprobs = true;
 
@@ -937,7 +904,8 @@ TEST_CASE("confidence rule: only a sure answer stands", "[builtin][vote]") {
     options.models = {"unsure", "sure"};
     options.samples = 1;
     options.min_confidence = 0.95;
-    auto cascade = Orchestrator(*server, {unsure, sure}, With(prsm::MakeCascadeRouting(options)));
+    auto cascade =
+        FakeOrchestrator(*server, {unsure, sure}, With(prsm::MakeCascadeRouting(options)));
     auto response = cascade->ProcessAndWait(query);
     REQUIRE(response);
     CHECK(response->model == "sure");

@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "api_test_util.h"
 #include "fake_provider_server.h"
 #include "prsm/prsm.h"
 
@@ -30,8 +31,13 @@ using prsm::Response;
 using prsm::Result;
 using prsm::RoutePlan;
 using prsm::StageTrigger;
+using prsm::testing::FakeOrchestrator;
 using prsm::testing::FakeProviderServer;
+using prsm::testing::Model;
+using prsm::testing::Models;
 using prsm::testing::ModelScript;
+using prsm::testing::Says;
+using prsm::testing::StartFake;
 
 namespace {
 
@@ -124,50 +130,14 @@ PlanStage Stage(std::vector<std::string> models, StageTrigger trigger = StageTri
   return stage;
 }
 
-ModelScript Says(std::string text) {
-  ModelScript script;
-  script.text = std::move(text);
-  script.prompt_tokens = 100;
-  script.completion_tokens = 10;
-  return script;
-}
-
-std::unique_ptr<FakeProviderServer> StartFake() {
-  std::string error;
-  auto server = FakeProviderServer::Start({}, &error);
-  INFO(error);
-  REQUIRE(server);
-  return server;
-}
-
-ModelSpec Model(std::string name) {
-  ModelSpec spec;
-  spec.name = std::move(name);
-  spec.provider = "fake";
-  spec.price.input_per_mtok = 1.0;
-  spec.price.output_per_mtok = 2.0;
-  return spec;
-}
-
+// An orchestrator with the fake server's OpenAI endpoint and the given models, each rated 0.9
+// in the math domain.
 std::unique_ptr<MultiLLMOrchestrator> Orchestrator(const FakeProviderServer& server,
                                                    const std::vector<std::string>& models,
                                                    OrchestratorOptions options) {
-  auto created = MultiLLMOrchestrator::Create(std::move(options));
-  REQUIRE(created);
-  auto orchestrator = std::move(*created);
-  prsm::OpenAIConfig config;
-  config.id = "fake";
-  config.base_url = server.base_url();
-  config.api_key = "sk-test-key";
-  auto provider = prsm::MakeOpenAIProvider(config);
-  REQUIRE(provider);
-  REQUIRE(orchestrator->AddProvider(*provider));
-  for (const std::string& name : models) {
-    ModelSpec spec = Model(name);
-    spec.domain_quality["math"] = 0.9;
-    REQUIRE(orchestrator->AddModel(spec));
-  }
-  return orchestrator;
+  std::vector<ModelSpec> specs = Models(models);
+  for (ModelSpec& spec : specs) spec.domain_quality["math"] = 0.9;
+  return FakeOrchestrator(server, specs, std::move(options));
 }
 
 OrchestratorOptions WithStrategy(std::vector<PlanStage> stages) {

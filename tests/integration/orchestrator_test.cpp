@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "api_test_util.h"
 #include "fake_provider_server.h"
 #include "prsm/prsm.h"
 #include "test_servers.h"
@@ -26,8 +27,13 @@ using prsm::Query;
 using prsm::Response;
 using prsm::Result;
 using prsm::testing::BodyMode;
+using prsm::testing::FakeOpenAI;
+using prsm::testing::FakeOrchestrator;
 using prsm::testing::FakeProviderServer;
+using prsm::testing::Model;
+using prsm::testing::Models;
 using prsm::testing::ModelScript;
+using prsm::testing::StartFake;
 
 namespace {
 
@@ -72,45 +78,11 @@ class Outcomes {
   std::set<std::thread::id> threads_;
 };
 
-std::unique_ptr<FakeProviderServer> StartFake() {
-  std::string error;
-  auto server = FakeProviderServer::Start({}, &error);
-  INFO(error);
-  REQUIRE(server);
-  return server;
-}
-
-ModelSpec Model(std::string name, double input_price = 1.0, double output_price = 2.0,
-                std::string provider = "fake") {
-  ModelSpec spec;
-  spec.name = std::move(name);
-  spec.provider = std::move(provider);
-  spec.price.input_per_mtok = input_price;
-  spec.price.output_per_mtok = output_price;
-  return spec;
-}
-
-std::shared_ptr<const prsm::Provider> FakeOpenAI(const std::string& base_url,
-                                                 std::string id = "fake") {
-  prsm::OpenAIConfig config;
-  config.id = std::move(id);
-  config.base_url = base_url;
-  config.api_key = "sk-test-key";
-  auto provider = prsm::MakeOpenAIProvider(config);
-  REQUIRE(provider);
-  return *provider;
-}
-
 // An orchestrator with the fake server's OpenAI endpoint and the given models registered.
 std::unique_ptr<MultiLLMOrchestrator> Orchestrator(const FakeProviderServer& server,
-                                                   std::vector<std::string> models,
+                                                   const std::vector<std::string>& models,
                                                    OrchestratorOptions options = {}) {
-  auto created = MultiLLMOrchestrator::Create(std::move(options));
-  REQUIRE(created);
-  auto orchestrator = std::move(*created);
-  REQUIRE(orchestrator->AddProvider(FakeOpenAI(server.base_url())));
-  for (const std::string& name : models) REQUIRE(orchestrator->AddModel(Model(name)));
-  return orchestrator;
+  return FakeOrchestrator(server, Models(models), std::move(options));
 }
 
 ModelScript Script(std::chrono::milliseconds latency, std::string text = "answer from {model}") {

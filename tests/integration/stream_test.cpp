@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "api_test_util.h"
 #include "fake_provider_server.h"
 #include "prsm/prsm.h"
 #include "test_servers.h"
@@ -24,6 +25,10 @@ using prsm::Query;
 using prsm::Response;
 using prsm::Result;
 using prsm::StreamEvent;
+using prsm::testing::FakeOrchestrator;
+using prsm::testing::Model;
+using prsm::testing::Models;
+using prsm::testing::StartFake;
 
 namespace {
 
@@ -82,15 +87,6 @@ class Collected {
   int events_after_done_ = 0;
 };
 
-prsm::ModelSpec Model(std::string name, std::string provider) {
-  prsm::ModelSpec spec;
-  spec.name = std::move(name);
-  spec.provider = std::move(provider);
-  spec.price.input_per_mtok = 1.0;
-  spec.price.output_per_mtok = 2.0;
-  return spec;
-}
-
 // Answers whole, from the calling thread.
 class LocalModel final : public prsm::InProcessProvider {
  public:
@@ -126,7 +122,7 @@ TEST_CASE("an in-process answer streams as one set of events, then on_done", "[s
   REQUIRE(created);
   auto& orchestrator = **created;
   REQUIRE(orchestrator.AddProvider(std::make_shared<LocalModel>()));
-  REQUIRE(orchestrator.AddModel(Model("local-model", "local")));
+  REQUIRE(orchestrator.AddModel(Model("local-model", 1.0, 2.0, "local")));
   Collected collected;
   orchestrator.Stream(Query::FromText("hi"), collected.OnEvent(), collected.OnDone());
   REQUIRE(collected.Wait());
@@ -154,8 +150,8 @@ TEST_CASE("a provider that cannot stream fails with kUnimplemented; fallback sti
   auto& orchestrator = **created;
   REQUIRE(orchestrator.AddProvider(std::make_shared<PlainOnlyProvider>()));
   REQUIRE(orchestrator.AddProvider(std::make_shared<LocalModel>()));
-  REQUIRE(orchestrator.AddModel(Model("plain", "plain-only")));
-  REQUIRE(orchestrator.AddModel(Model("local-model", "local")));
+  REQUIRE(orchestrator.AddModel(Model("plain", 1.0, 2.0, "plain-only")));
+  REQUIRE(orchestrator.AddModel(Model("local-model", 1.0, 2.0, "local")));
 
   SECTION("alone") {
     Query query = Query::FromText("hi");
@@ -244,24 +240,11 @@ std::shared_ptr<const prsm::Provider> FakeProvider(Protocol protocol,
   return *provider;
 }
 
-std::unique_ptr<FakeProviderServer> StartFake() {
-  std::string error;
-  auto server = FakeProviderServer::Start({}, &error);
-  INFO(error);
-  REQUIRE(server);
-  return server;
-}
-
 std::unique_ptr<MultiLLMOrchestrator> StreamingOrchestrator(Protocol protocol,
                                                             const FakeProviderServer& server,
                                                             std::vector<std::string> models,
                                                             OrchestratorOptions options = {}) {
-  auto created = MultiLLMOrchestrator::Create(std::move(options));
-  REQUIRE(created);
-  auto orchestrator = std::move(*created);
-  REQUIRE(orchestrator->AddProvider(FakeProvider(protocol, server)));
-  for (const std::string& name : models) REQUIRE(orchestrator->AddModel(Model(name, "fake")));
-  return orchestrator;
+  return FakeOrchestrator(FakeProvider(protocol, server), Models(models), std::move(options));
 }
 
 ModelScript Streamed(std::string text) {

@@ -9,6 +9,7 @@
 #include "prsm/routing.h"
 #include "routing/acceptance_features.h"
 #include "routing/acceptance_model.h"
+#include "state_test_util.h"
 
 using prsm::Candidate;
 using prsm::Completion;
@@ -486,10 +487,7 @@ TEST_CASE("cascade rejects bad state and stays unchanged", "[cascade][state]") {
   Train(*strategy, 60, 2);
   const std::string text = *strategy->SaveState();
   auto replaced = [&](const std::string& from, const std::string& to) {
-    std::string copy = text;
-    const auto at = copy.find(from);
-    REQUIRE(at != std::string::npos);
-    return copy.replace(at, from.size(), to);
+    return prsm::test::Replaced(text, from, to);
   };
   const std::vector<std::string> bad = {
       "",
@@ -503,12 +501,7 @@ TEST_CASE("cascade rejects bad state and stays unchanged", "[cascade][state]") {
       replaced("\"labels\":", "\"labels\":-"),           // negative count
       replaced("\"acceptors\":[", "\"acceptors\":[{\"model\":\"\",\"test\":{}},"),
   };
-  for (const std::string& state : bad) {
-    auto loaded = strategy->LoadState(state);
-    REQUIRE_FALSE(loaded);
-    CHECK(loaded.error().code() == ErrorCode::kInvalidArgument);
-    CHECK(*strategy->SaveState() == text);
-  }
+  for (const std::string& state : bad) prsm::test::CheckLoadRefused(*strategy, state, text);
 }
 
 TEST_CASE("a cheap model whose answers are never right keeps learning, then is left out",

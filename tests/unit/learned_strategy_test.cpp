@@ -7,6 +7,7 @@
 
 #include "prsm/routing.h"
 #include "routing/quality_learner.h"
+#include "state_test_util.h"
 
 using prsm::ErrorCode;
 using prsm::ModelCatalog;
@@ -229,10 +230,7 @@ TEST_CASE("learned routing rejects bad state and stays unchanged", "[learned]") 
   REQUIRE(good);
   const std::string& text = *good;
   auto replaced = [&](const std::string& from, const std::string& to) {
-    std::string copy = text;
-    const auto at = copy.find(from);
-    REQUIRE(at != std::string::npos);
-    return copy.replace(at, from.size(), to);
+    return prsm::test::Replaced(text, from, to);
   };
   const std::vector<std::string> bad = {
       "",
@@ -253,11 +251,7 @@ TEST_CASE("learned routing rejects bad state and stays unchanged", "[learned]") 
   auto fresh = prsm::MakeLearnedRouting({});
   const std::string fresh_state = *fresh->SaveState();
   for (const std::string& state : bad) {
-    auto loaded = strategy->LoadState(state);
-    REQUIRE_FALSE(loaded);
-    CHECK(loaded.error().code() == ErrorCode::kInvalidArgument);
-    CHECK_FALSE(loaded.error().message().empty());
-    CHECK(*strategy->SaveState() == text);
+    CHECK_FALSE(prsm::test::CheckLoadRefused(*strategy, state, text).message().empty());
     // A failed load into a fresh strategy leaves it fresh.
     REQUIRE_FALSE(fresh->LoadState(state));
     CHECK(*fresh->SaveState() == fresh_state);
