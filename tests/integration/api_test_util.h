@@ -1,8 +1,8 @@
-// Set-up shared by the public-API integration tests (prsm_api_tests): the fake provider server,
-// models priced for it, an OpenAI codec pointed at it, an orchestrator with both registered, and
-// a scripted answer of known usage. Each helper asserts with Catch2 (REQUIRE), so it may only be
-// called from inside a running test case, on the test's thread. Everything returned is owned by
-// the caller; the fake server must outlive any orchestrator pointed at it.
+// Set-up shared by the integration tests (the public-API ones and the executor's): the fake
+// provider server, models priced for it, an OpenAI codec pointed at it, an orchestrator with both
+// registered, and a scripted answer of known usage. Each helper asserts with Catch2 (REQUIRE), so
+// it may only be called from inside a running test case, on the test's thread. Everything returned
+// is owned by the caller; the fake server must outlive any orchestrator pointed at it.
 #ifndef PRSM_TESTS_INTEGRATION_API_TEST_UTIL_H_
 #define PRSM_TESTS_INTEGRATION_API_TEST_UTIL_H_
 

@@ -20,6 +20,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "api_test_util.h"
 #include "fake_provider_server.h"
 #include "test_servers.h"
 
@@ -32,6 +33,7 @@ using prsm::net::TransferResult;
 using prsm::testing::BodyMode;
 using prsm::testing::FakeProviderServer;
 using prsm::testing::ModelScript;
+using prsm::testing::StartFake;
 
 namespace {
 
@@ -39,14 +41,6 @@ std::unique_ptr<Executor> MakeExecutor(prsm::net::ExecutorOptions options = {}) 
   auto executor = Executor::Create(std::move(options));
   REQUIRE(executor);
   return std::move(*executor);
-}
-
-std::unique_ptr<FakeProviderServer> StartFake() {
-  std::string error;
-  auto server = FakeProviderServer::Start({}, &error);
-  INFO(error);
-  REQUIRE(server);
-  return server;
 }
 
 HttpRequest Chat(const std::string& base_url, const std::string& model) {
