@@ -231,8 +231,7 @@ class CascadeRouting final : public RoutingStrategy {
       writer.StartArray();
       for (const auto& [model, acceptor] : acceptors_) {
         writer.StartObject();
-        writer.Key("model");
-        (void)json::WriteString(writer, model);
+        routing::WriteStringMember(writer, "model", model);
         writer.Key("test");
         acceptor->Write(writer);
         writer.EndObject();
@@ -242,8 +241,7 @@ class CascadeRouting final : public RoutingStrategy {
       writer.StartArray();
       for (const auto& [key, calibration] : votes_) {
         writer.StartObject();
-        writer.Key("group");
-        (void)json::WriteString(writer, key);
+        routing::WriteStringMember(writer, "group", key);
         writer.Key("labels");
         writer.Uint64(calibration.labels);
         writer.Key("threshold");

@@ -139,8 +139,7 @@ class LearnedRouting final : public RoutingStrategy {
       writer.StartArray();
       for (const auto& [model, stats] : latency_) {
         writer.StartObject();
-        writer.Key("model");
-        (void)json::WriteString(writer, model);
+        routing::WriteStringMember(writer, "model", model);
         writer.Key("ewma_ms");
         writer.Double(stats.ewma_ms);
         writer.Key("n");
@@ -150,8 +149,7 @@ class LearnedRouting final : public RoutingStrategy {
       writer.EndArray();
       std::ostringstream engine_state;
       engine_state << engine_;
-      writer.Key("rng");
-      (void)json::WriteString(writer, engine_state.str());
+      routing::WriteStringMember(writer, "rng", engine_state.str());
     });
   }
 

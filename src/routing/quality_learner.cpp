@@ -62,10 +62,8 @@ void QualityLearner::Write(json::Writer& writer) const {
   writer.StartArray();
   for (const auto& [key, tally] : cells_) {
     writer.StartObject();
-    writer.Key("model");
-    (void)json::WriteString(writer, std::get<0>(key));
-    writer.Key("domain");
-    (void)json::WriteString(writer, std::get<1>(key));
+    WriteStringMember(writer, "model", std::get<0>(key));
+    WriteStringMember(writer, "domain", std::get<1>(key));
     writer.Key("band");
     writer.Int(std::get<2>(key));
     writer.Key("n");

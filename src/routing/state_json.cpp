@@ -67,6 +67,11 @@ void BeginState(json::Writer& writer, std::string_view format, std::int64_t vers
   writer.Int64(version);
 }
 
+void WriteStringMember(json::Writer& writer, std::string_view key, std::string_view value) {
+  writer.Key(key.data(), static_cast<json::rapidjson::SizeType>(key.size()));
+  (void)json::WriteString(writer, value);
+}
+
 std::string WriteState(std::string_view format, std::int64_t version,
                        const std::function<void(json::Writer&)>& write_members) {
   json::StringBuffer buffer;

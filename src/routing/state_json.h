@@ -32,6 +32,10 @@ Result<double> RequiredNumberIn(const json::Value& object, std::string_view key,
 /// Writes the envelope's opening: `{"format":..., "version":...` (the caller closes it).
 void BeginState(json::Writer& writer, std::string_view format, std::int64_t version);
 
+/// Writes the member `"key": "value"` with json::WriteString, ignoring its result exactly as
+/// each strategy's state writer did before this helper.
+void WriteStringMember(json::Writer& writer, std::string_view key, std::string_view value);
+
 /// A whole saved state: the envelope's opening, then what `write_members` writes (the members
 /// after "version", each a Key and its value), then the closing brace.
 std::string WriteState(std::string_view format, std::int64_t version,
