@@ -9,19 +9,17 @@
 #include "prsm/routing.h"
 #include "routing/acceptance_features.h"
 #include "routing/acceptance_model.h"
-#include "state_test_util.h"
+#include "routing_test_util.h"
 
 using prsm::Candidate;
 using prsm::Completion;
 using prsm::ErrorCode;
 using prsm::ModelCatalog;
 using prsm::ModelSpec;
-using prsm::ModelStats;
 using prsm::Query;
-using prsm::QueryFeatures;
 using prsm::Response;
 using prsm::RoutePlan;
-using prsm::RoutingContext;
+using prsm::test::PlanFor;
 
 namespace {
 
@@ -40,14 +38,6 @@ ModelCatalog Models() {
   add("mid", 1.0, 3.0);
   add("other", 0.3, 0.9);
   return catalog;
-}
-
-const std::map<std::string, ModelStats> kNoStats;
-
-prsm::Result<RoutePlan> PlanFor(prsm::RoutingStrategy& strategy, const ModelCatalog& catalog,
-                                const Query& query) {
-  const QueryFeatures features = prsm::AnalyzeQuery(query);
-  return strategy.Plan(query, RoutingContext{catalog, kNoStats, features});
 }
 
 std::vector<std::vector<std::string>> Stages(const RoutePlan& plan) {

@@ -7,7 +7,7 @@
 
 #include "prsm/routing.h"
 #include "routing/quality_learner.h"
-#include "state_test_util.h"
+#include "routing_test_util.h"
 
 using prsm::ErrorCode;
 using prsm::ModelCatalog;
@@ -16,7 +16,6 @@ using prsm::ModelStats;
 using prsm::Query;
 using prsm::QueryFeatures;
 using prsm::Response;
-using prsm::RoutingContext;
 
 namespace {
 
@@ -49,8 +48,7 @@ Query InDomain(const std::string& domain) {
 std::string FirstChoice(prsm::RoutingStrategy& strategy, const ModelCatalog& catalog,
                         const Query& query,
                         const std::map<std::string, ModelStats>& stats = kNoStats) {
-  const QueryFeatures features = prsm::AnalyzeQuery(query);
-  auto plan = strategy.Plan(query, RoutingContext{catalog, stats, features});
+  auto plan = prsm::test::PlanFor(strategy, catalog, query, stats);
   REQUIRE(plan);
   REQUIRE_FALSE(plan->stages.empty());
   return plan->stages[0].models[0];
@@ -92,8 +90,7 @@ TEST_CASE("learned routing converges to the better model per domain", "[learned]
   CHECK(FirstChoice(*strategy, catalog, InDomain("code")) == "dear");
   // The explanation gives the posterior it used.
   const Query code = InDomain("code");
-  const QueryFeatures features = prsm::AnalyzeQuery(code);
-  auto plan = strategy->Plan(code, RoutingContext{catalog, kNoStats, features});
+  auto plan = prsm::test::PlanFor(*strategy, catalog, code);
   REQUIRE(plan);
   CHECK(plan->explanation.find("dear (posterior mean 0.9") != std::string::npos);
   CHECK(plan->stages.size() == 2);  // cheap as the fallback
@@ -181,8 +178,7 @@ TEST_CASE("learned routing honours the hard limits", "[learned]") {
   query.context.max_cost_usd = 0.001;  // dear's worst case is $0.03
   CHECK(FirstChoice(*strategy, catalog, query) == "cheap");
   query.context.max_cost_usd = 0.0000001;
-  const QueryFeatures features = prsm::AnalyzeQuery(query);
-  auto plan = strategy->Plan(query, RoutingContext{catalog, kNoStats, features});
+  auto plan = prsm::test::PlanFor(*strategy, catalog, query);
   REQUIRE_FALSE(plan);
   CHECK(plan.error().code() == ErrorCode::kFailedPrecondition);
 }
@@ -211,9 +207,8 @@ TEST_CASE("learned routing's state round-trips to identical plans", "[learned]")
   for (const char* domain : {"code", "math", "code", "general", "code", "math"}) {
     for (int i = 0; i < 10; ++i) {
       const Query query = InDomain(domain);
-      const QueryFeatures features = prsm::AnalyzeQuery(query);
-      auto a = original->Plan(query, RoutingContext{catalog, kNoStats, features});
-      auto b = restored->Plan(query, RoutingContext{catalog, kNoStats, features});
+      auto a = prsm::test::PlanFor(*original, catalog, query);
+      auto b = prsm::test::PlanFor(*restored, catalog, query);
       REQUIRE(a);
       REQUIRE(b);
       CHECK(a->explanation == b->explanation);

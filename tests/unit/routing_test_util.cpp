@@ -1,8 +1,14 @@
-#include "state_test_util.h"
+#include "routing_test_util.h"
 
 #include <catch2/catch.hpp>
 
 namespace prsm::test {
+
+Result<RoutePlan> PlanFor(RoutingStrategy& strategy, const ModelCatalog& catalog,
+                          const Query& query, const std::map<std::string, ModelStats>& stats) {
+  const QueryFeatures features = AnalyzeQuery(query);
+  return strategy.Plan(query, RoutingContext{catalog, stats, features});
+}
 
 std::string Replaced(const std::string& text, const std::string& from, const std::string& to) {
   std::string copy = text;
