@@ -360,7 +360,7 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
   }
   host_.RecordAttemptEnded(record);
   if (attempt.verifier) {
-    OnVerifierResult(attempt, result);
+    OnVerifierResult(result);
     return;
   }
   if (streaming()) {
@@ -400,13 +400,20 @@ std::optional<Error> Request::ReserveBudget(AttemptState& attempt) {
   const double worst = WorstCaseCostUsd(*attempt.spec, QueryFor(attempt));
   const std::string& model = attempt.spec->name;
   if (const auto& cap = query_.context.max_cost_usd) {
-    if (spent_usd_ + reserved_usd_ + worst > *cap + 1e-12) {
+    // The query's budget: what its attempts cost so far plus what running ones hold.
+    double spent_usd = 0.0;
+    double reserved_usd = 0.0;
+    for (const AttemptState& other : attempts_) {
+      spent_usd += other.record.cost_usd;
+      reserved_usd += other.reserved_usd;
+    }
+    if (spent_usd + reserved_usd + worst > *cap + 1e-12) {
       host_.RecordBudgetRefusal();
       return Error(ErrorCode::kBudgetExceeded,
                    fmt::format("not sent: its worst-case cost ${:.6f} does not fit the query's "
                                "max_cost_usd ${:.6f} (${:.6f} spent, ${:.6f} held by running "
                                "attempts)",
-                               worst, *cap, spent_usd_, reserved_usd_))
+                               worst, *cap, spent_usd, reserved_usd))
           .WithModel(model)
           .WithProvider(attempt.spec->provider);
     }
@@ -421,14 +428,11 @@ std::optional<Error> Request::ReserveBudget(AttemptState& attempt) {
         .WithProvider(attempt.spec->provider);
   }
   attempt.reserved_usd = worst;
-  reserved_usd_ += worst;
   return std::nullopt;
 }
 
 void Request::SettleBudget(AttemptState& attempt, double actual_usd) {
   host_.SettleBudget(attempt.reserved_usd, actual_usd);
-  reserved_usd_ = std::max(0.0, reserved_usd_ - attempt.reserved_usd);
-  spent_usd_ += actual_usd;
   attempt.reserved_usd = 0.0;
 }
 

@@ -135,7 +135,7 @@ class Request {
   void Accept(Decision decision);
   // Cross-validation and escalation (request_review.cpp).
   void StartVerification(Decision decision);
-  void OnVerifierResult(const AttemptState& attempt, const Result<Completion>& result);
+  void OnVerifierResult(const Result<Completion>& result);
   void Escalate(std::string why);
   void StopAttempt(AttemptState& attempt, const Error& why);
   void StopRunningAttempts(const Error& why);
@@ -195,14 +195,9 @@ class Request {
   std::size_t verifiers_pending_ = 0;
   std::size_t verifiers_yes_ = 0;
   std::size_t verifiers_no_ = 0;
-  std::vector<std::string> verifiers_agreeing_;
 
   // Escalation to a human (OrchestratorOptions::escalation).
   bool escalated_ = false;
-
-  // The query's own budget (QueryContext::max_cost_usd).
-  double reserved_usd_ = 0.0;
-  double spent_usd_ = 0.0;
 
   // Streaming: the attempt that produced the first content, once one has.
   std::optional<std::size_t> committed_;

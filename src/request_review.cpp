@@ -47,7 +47,6 @@ void Request::StartVerification(Decision decision) {
   pending_ = std::move(decision);
   verifiers_pending_ = stage.verifiers.size();
   verifiers_yes_ = verifiers_no_ = 0;
-  verifiers_agreeing_.clear();
   // Copied: StartAttempt may grow attempts_, and a verifier may finish the request.
   const std::vector<std::string> verifiers = stage.verifiers;
   for (const std::string& model : verifiers) {
@@ -56,7 +55,7 @@ void Request::StartVerification(Decision decision) {
   }
 }
 
-void Request::OnVerifierResult(const AttemptState& attempt, const Result<Completion>& result) {
+void Request::OnVerifierResult(const Result<Completion>& result) {
   if (!pending_) return;
   if (result) {
     AnswerFormat yes_no;
@@ -64,7 +63,6 @@ void Request::OnVerifierResult(const AttemptState& attempt, const Result<Complet
     const auto verdict = ExtractAnswer(result->text, yes_no);
     if (verdict == "yes") {
       ++verifiers_yes_;
-      verifiers_agreeing_.push_back(attempt.spec->name);
     } else if (verdict == "no") {
       ++verifiers_no_;
     }  // an answer that is neither does not count as a vote
