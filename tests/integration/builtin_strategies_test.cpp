@@ -758,7 +758,8 @@ TEST_CASE("majority vote over a fan-out of three", "[builtin][vote]") {
     CHECK(third.error->code() == ErrorCode::kCancelled);
     CHECK(third.error->message().find("majority") != std::string::npos);
     CHECK(third.cost_usd == 0.0);
-    CHECK(server->RequestCount("c") == 1);  // it was asked, then abandoned
+    // Whether c's request reached the server before it was abandoned is a race (a and b answer
+    // at once), so the server's count is not asserted: the attempt's record says it all.
     CHECK(response->cost_usd == Approx(2 * AnswerCost(a)));
     CHECK(orchestrator->stats().by_model.at("c").cancelled == 1);
   }
