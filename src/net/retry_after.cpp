@@ -62,6 +62,15 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
   const std::string date(value);
   const time_t when = curl_getdate(date.c_str(), nullptr);
   if (when == -1) return std::nullopt;
+  // Compare whole seconds first: the clock counts nanoseconds in 64 bits, so converting a date
+  // past the year 2262 ("31 Dec 9999", found by fuzzing) would overflow. Capped at a day, as
+  // delta-seconds are.
+  const auto now_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (when < now_seconds) return std::chrono::milliseconds(0);
+  if (when - now_seconds > static_cast<time_t>(kSecondsPerDay)) {
+    return std::chrono::milliseconds(static_cast<long long>(kSecondsPerDay * 1000.0));
+  }
   const auto target = std::chrono::system_clock::from_time_t(when);
   if (target <= now) return std::chrono::milliseconds(0);
   return std::chrono::duration_cast<std::chrono::milliseconds>(target - now);

@@ -10,7 +10,8 @@ namespace prsm::net {
 
 /// The delay a `Retry-After` value asks for: delta-seconds ("30", also "1.5" as some servers
 /// send) or an HTTP-date (IMF-fixdate, RFC 850 or asctime form) relative to `now`. A date in
-/// the past gives 0. Anything else, negative numbers included, gives nullopt.
+/// the past gives 0; delays are capped at a day. Anything else, negative numbers included, gives
+/// nullopt.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now);
 

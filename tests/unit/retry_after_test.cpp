@@ -30,6 +30,10 @@ TEST_CASE("Retry-After HTTP-date in all three RFC 9110 forms", "[retry_after]") 
   // A date in the past means "now".
   CHECK(ParseRetryAfter("Sun, 06 Nov 1994 08:49:37 GMT", kRfcExample + 1h) ==
         std::chrono::milliseconds(0));
+  // A date beyond the clock's range (past 2262) is capped at a day like a number, where it
+  // used to overflow (found by tests/fuzz/fuzz_retry_after).
+  CHECK(ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now) ==
+        std::chrono::milliseconds(86'400'000));
 }
 
 TEST_CASE("Retry-After rejects what it cannot read", "[retry_after]") {
