@@ -1,10 +1,15 @@
 #include "net/executor.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cassert>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -24,6 +29,32 @@ Result<ExecutorBackend> ResolveBackend(ExecutorBackend requested) {
                fmt::format("PRSM_EXECUTOR is '{}'; expected 'epoll' or 'poll'", name));
 }
 
+namespace {
+
+// A CA bundle that cannot be read would fail every HTTPS transfer later with a libcurl message
+// that does not name the setting; fail the creation instead, saying which file and why.
+Result<void> CheckCaBundle(const std::string& path) {
+  if (path.empty()) return {};
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int error = fd < 0 ? errno : 0;
+  if (fd >= 0) {
+    struct stat info {};
+    if (fstat(fd, &info) != 0) {
+      error = errno;
+    } else if (!S_ISREG(info.st_mode)) {
+      error = EISDIR;
+    }
+    close(fd);
+  }
+  if (error == 0) return {};
+  return Error(ErrorCode::kInvalidArgument,
+               fmt::format("the CA bundle '{}' (OrchestratorOptions::ca_bundle_path) cannot be "
+                           "read: {}",
+                           path, error == EISDIR ? "not a file" : std::strerror(error)));
+}
+
+}  // namespace
+
 Executor::Executor(ExecutorOptions options) : options_(std::move(options)) {}
 
 Result<std::unique_ptr<Executor>> Executor::Create(ExecutorOptions options) {
@@ -31,6 +62,9 @@ Result<std::unique_ptr<Executor>> Executor::Create(ExecutorOptions options) {
   if (!backend_kind) return std::move(backend_kind).error();
   if (options.max_connections_per_host < 0) {
     return Error(ErrorCode::kInvalidArgument, "max_connections_per_host must be >= 0");
+  }
+  if (Result<void> bundle = CheckCaBundle(options.transfer.ca_bundle_path); !bundle) {
+    return std::move(bundle).error();
   }
   if (options.transfer.user_agent_header.empty()) {
     options.transfer.user_agent_header = "User-Agent: prsm/" PRSM_VERSION_STRING;

@@ -48,7 +48,8 @@ Result<ExecutorBackend> ResolveBackend(ExecutorBackend requested);
 class Executor {
  public:
   /// Creates the multi handle and the backend and starts the loop thread. Errors: those of
-  /// CurlGlobal::Acquire, ResolveBackend and the backends; kInternal if libcurl refuses.
+  /// CurlGlobal::Acquire, ResolveBackend and the backends; kInternal if libcurl refuses;
+  /// kInvalidArgument for a `transfer.ca_bundle_path` that is not a readable file.
   static Result<std::unique_ptr<Executor>> Create(ExecutorOptions options);
   ~Executor();  // Stop()
   Executor(const Executor&) = delete;

@@ -55,9 +55,9 @@ Result<std::shared_ptr<const Provider>> MakeAnthropicProvider(AnthropicConfig co
   }
 
   // Base URL: the config, else the environment, else Anthropic.
-  const Result<providers::VendorUrl> base_url =
-      providers::ResolveVendorUrl(config.base_url, "AnthropicConfig::base_url", config.base_url_env,
-                                  kDefaultBaseUrl, kAnthropicHost);
+  const Result<providers::VendorUrl> base_url = providers::ResolveVendorUrl(
+      config.base_url, "AnthropicConfig::base_url", config.base_url_env, kDefaultBaseUrl,
+      kAnthropicHost, {config.allow_insecure_http, "AnthropicConfig::allow_insecure_http"});
   if (!base_url) return base_url.error();
 
   // Key: the config, else the environment. Surrounding whitespace (a trailing newline from a

@@ -3,8 +3,37 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "providers/error_text.h"
+#include "providers/provider_config.h"
+
 namespace prsm::providers {
 namespace {
+
+// A 3xx the transport did not follow (it never does: the request carries the key, and a
+// redirect could hand it to another host). The message says so and names where the server
+// pointed — only the host: the rest of a Location may carry a token.
+Error RedirectNotFollowed(const HttpResponse& response, const Error& mapped,
+                          std::string_view secret) {
+  const std::string_view location = Trim(response.Header("location"));
+  std::string target = "nowhere (no Location header)";
+  if (const std::size_t scheme_end = location.find("://");
+      scheme_end != std::string_view::npos && scheme_end > 0) {
+    target = fmt::format("host {}", Quoted(HostOf(location), secret));
+  } else if (!location.empty()) {
+    target = "another path on the same host";
+  }
+  std::string message = fmt::format(
+      "HTTP {}: redirect to {} not followed (prsm never follows redirects, so that credentials "
+      "are never sent to another host); set the base URL to the final address",
+      response.status, target);
+  Error error(mapped.code(), std::move(message));
+  error.WithProvider(mapped.provider()).WithModel(mapped.model());
+  if (mapped.http_status()) error.WithHttpStatus(*mapped.http_status());
+  if (mapped.retry_after()) error.WithRetryAfter(*mapped.retry_after());
+  return error;
+}
 
 class CodecProvider final : public Provider {
  public:
@@ -42,6 +71,9 @@ class CodecProvider final : public Provider {
   Error ParseError(const HttpResponse& response, Error mapped) const override {
     if (mapped.provider().empty()) mapped.WithProvider(id_);
     if (!mapped.http_status()) mapped.WithHttpStatus(response.status);
+    if (response.status >= 300 && response.status < 400) {
+      return RedirectNotFollowed(response, mapped, api_key_);
+    }
     return response_.refine_http_error(response.body, mapped, api_key_);
   }
 

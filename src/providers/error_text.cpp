@@ -50,16 +50,37 @@ std::string SanitizeForMessage(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+namespace {
+
+bool IsTokenByte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+// The part of `secret` whose presence in a text means the secret leaked.
+std::string_view HeadOf(std::string_view secret) {
+  return secret.substr(0, std::min(secret.size(), kSecretPrefixBytes));
+}
+
+}  // namespace
+
 void RedactSecret(std::string& text, std::string_view secret) {
   if (secret.empty()) return;
-  for (std::size_t at = text.find(secret); at != std::string::npos;
-       at = text.find(secret, at + kRedacted.size())) {
-    text.replace(at, secret.size(), kRedacted);
+  const std::string_view head = HeadOf(secret);
+  for (std::size_t at = text.find(head); at != std::string::npos;
+       at = text.find(head, at + kRedacted.size())) {
+    std::size_t end = at + head.size();
+    if (text.compare(at, secret.size(), secret) == 0) {
+      end = at + secret.size();  // the whole key: exactly it
+    } else {
+      while (end < text.size() && IsTokenByte(text[end])) ++end;  // the key cut short
+    }
+    text.replace(at, end - at, kRedacted);
   }
 }
 
 std::string Excerpt(std::string_view text, std::string_view secret, std::size_t max_bytes) {
-  if (secret.empty() || text.find(secret) == std::string_view::npos) {
+  if (secret.empty() || text.find(HeadOf(secret)) == std::string_view::npos) {
     return SanitizeForMessage(text, max_bytes);
   }
   std::string raw(text);

@@ -25,7 +25,14 @@ inline constexpr std::size_t kMaxQuotedBytes = 64;
 /// bytes that are not valid UTF-8 become '?'.
 std::string SanitizeForMessage(std::string_view text, std::size_t max_bytes);
 
-/// Replaces every occurrence of `secret` in `text` with "[REDACTED]". No-op for an empty secret.
+/// How much of a secret's start identifies it: a token that begins with this many bytes of the
+/// key is redacted too (see RedactSecret).
+inline constexpr std::size_t kSecretPrefixBytes = 12;
+
+/// Replaces every occurrence of `secret` in `text` with "[REDACTED]", and, for a secret longer
+/// than kSecretPrefixBytes, every token (a run of letters, digits, '-' and '_') that starts with
+/// its first kSecretPrefixBytes bytes: a vendor may echo a key cut short ("Incorrect API key
+/// provided: sk-abcdefgh12...") and its head is as secret as the rest. No-op for an empty secret.
 void RedactSecret(std::string& text, std::string_view secret);
 
 /// `text` with `secret` redacted, then sanitised to `max_bytes` (in that order).

@@ -60,7 +60,8 @@ Result<std::shared_ptr<const Provider>> MakeGeminiProvider(GeminiConfig config) 
   if (config.id.empty()) return Invalid("GeminiConfig::id: empty");
 
   const Result<providers::VendorUrl> base_url = providers::ResolveVendorUrl(
-      config.base_url, "GeminiConfig::base_url", config.base_url_env, kDefaultBaseUrl, kGoogleHost);
+      config.base_url, "GeminiConfig::base_url", config.base_url_env, kDefaultBaseUrl, kGoogleHost,
+      {config.allow_insecure_http, "GeminiConfig::allow_insecure_http"});
   if (!base_url) return base_url.error();
 
   // The key is resolved first, so that no message below can quote it.

@@ -133,6 +133,12 @@ Result<std::shared_ptr<const Provider>> MakeOllamaProvider(OllamaConfig config) 
   if (base.value.empty()) base = {std::string(kDefaultHostPort), "the default base URL"};
   Result<Endpoint> endpoint = ParseHost(base.value, base.source);
   if (!endpoint) return std::move(endpoint).error();
+  if (Result<void> checked =
+          providers::CheckCleartext({endpoint->url, base.source}, config.allow_insecure_http,
+                                    "OllamaConfig::allow_insecure_http");
+      !checked) {
+    return checked.error();
+  }
   const bool is_ollama_com = providers::EqualsIgnoreCase(endpoint->host, kOllamaCom);
 
   providers::Setting api_key =

@@ -59,7 +59,8 @@ Result<std::shared_ptr<const Provider>> MakeOpenAIProvider(OpenAIConfig config) 
 
   // Base URL: the config, else the environment, else OpenAI.
   const Result<providers::VendorUrl> base_url = providers::ResolveVendorUrl(
-      config.base_url, "OpenAIConfig::base_url", config.base_url_env, kDefaultBaseUrl, kOpenAIHost);
+      config.base_url, "OpenAIConfig::base_url", config.base_url_env, kDefaultBaseUrl, kOpenAIHost,
+      {config.allow_insecure_http, "OpenAIConfig::allow_insecure_http"});
   if (!base_url) return base_url.error();
 
   // Key: the config, else the environment. Surrounding whitespace (a trailing newline from a
@@ -125,6 +126,11 @@ Result<std::shared_ptr<const Provider>> MakeAzureOpenAIProvider(AzureOpenAIConfi
   }
   if (providers::HostOf(endpoint.value).empty()) {
     return Invalid(fmt::format("{}: the endpoint has no host", endpoint.source));
+  }
+  if (Result<void> checked = providers::CheckCleartext(endpoint, config.allow_insecure_http,
+                                                       "AzureOpenAIConfig::allow_insecure_http");
+      !checked) {
+    return checked.error();
   }
   while (!endpoint.value.empty() && endpoint.value.back() == '/') endpoint.value.pop_back();
 

@@ -1,8 +1,13 @@
 // Configuration helpers shared by the provider factories; see provider_config.h.
 #include "providers/provider_config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
@@ -51,6 +56,76 @@ bool HasHttpScheme(std::string_view url) {
   return StartsWithIgnoreCase(url, "http://") || StartsWithIgnoreCase(url, "https://");
 }
 
+namespace {
+
+// "127.x.y.z" in plain dotted decimal: four parts of 1..3 digits, each 0..255, no leading zero
+// (inet_aton and libcurl read "0127" as octal, which is not 127).
+bool IsLoopbackIpv4(std::string_view host) {
+  if (host == "0.0.0.0") return true;
+  int parts = 0;
+  int first = -1;
+  while (!host.empty()) {
+    const std::size_t dot = std::min(host.find('.'), host.size());
+    const std::string_view part = host.substr(0, dot);
+    if (part.empty() || part.size() > 3 || (part.size() > 1 && part.front() == '0')) return false;
+    int value = 0;
+    for (const char c : part) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+    }
+    if (value > 255) return false;
+    if (parts == 0) first = value;
+    ++parts;
+    if (dot == host.size()) break;
+    host.remove_prefix(dot + 1);
+    if (host.empty()) return false;  // a trailing dot
+  }
+  return parts == 4 && first == 127;
+}
+
+// "[...]" holding ::1, ::, or ::ffff:127.x.y.z, in any spelling inet_pton accepts (no zone).
+bool IsLoopbackIpv6(std::string_view host) {
+  if (host.size() < 4 || host.front() != '[' || host.back() != ']') return false;
+  const std::string address(host.substr(1, host.size() - 2));
+  in6_addr parsed{};
+  if (inet_pton(AF_INET6, address.c_str(), &parsed) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&parsed) || IN6_IS_ADDR_UNSPECIFIED(&parsed)) return true;
+  return IN6_IS_ADDR_V4MAPPED(&parsed) && parsed.s6_addr[12] == 127;
+}
+
+}  // namespace
+
+bool IsLoopbackHost(std::string_view host) {
+  return EqualsIgnoreCase(host, "localhost") || EqualsIgnoreCase(host, "localhost.") ||
+         IsLoopbackIpv4(host) || IsLoopbackIpv6(host);
+}
+
+bool IsLoopbackUrl(std::string_view url) {
+  std::string_view authority = url.substr(url.find("://") + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#\\"));
+  if (std::count(authority.begin(), authority.end(), '@') > 1) return false;
+  if (const std::size_t at = authority.find('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  const std::string_view host = HostOf(url);
+  // Nothing but a port may follow the host ("[::1]evil.com" is not [::1]).
+  const std::string_view after = authority.substr(std::min(host.size(), authority.size()));
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (!after.empty() &&
+      (after.front() != ':' || !std::all_of(after.begin() + 1, after.end(), is_digit))) {
+    return false;
+  }
+  return authority.substr(0, host.size()) == host && IsLoopbackHost(host);
+}
+
+Result<void> CheckCleartext(const Setting& url, bool allowed, std::string_view option) {
+  if (allowed || !StartsWithIgnoreCase(url.value, "http://") || IsLoopbackUrl(url.value)) return {};
+  return Invalid(fmt::format(
+      "{}: refusing cleartext http:// to {}, which is not a loopback host (the API key and the "
+      "prompts would cross the network unencrypted); use https:// or set {} = true",
+      url.source, Quoted(HostOf(url.value)), option));
+}
+
 Result<std::string_view> CheckBaseUrl(const Setting& base_url) {
   const std::string& url = base_url.value;
   if (!HasHttpScheme(url)) {
@@ -68,10 +143,14 @@ Result<std::string_view> CheckBaseUrl(const Setting& base_url) {
 
 Result<VendorUrl> ResolveVendorUrl(std::string_view configured, std::string field,
                                    std::string_view env_name, std::string_view default_url,
-                                   std::string_view vendor_host) {
+                                   std::string_view vendor_host, CleartextPolicy cleartext) {
   VendorUrl url{ResolveBaseUrl(configured, std::move(field), env_name, default_url)};
   const Result<std::string_view> host = CheckBaseUrl(url.base_url);
   if (!host) return host.error();
+  if (Result<void> checked = CheckCleartext(url.base_url, cleartext.allowed, cleartext.option);
+      !checked) {
+    return checked.error();
+  }
   url.is_vendor_host = EqualsIgnoreCase(*host, vendor_host);
   return url;
 }

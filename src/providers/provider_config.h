@@ -10,7 +10,10 @@
 // - a URL is never echoed in an error (it may carry user:password@ or a key in its query), and
 //   neither is a header value or the key: messages name the setting instead ("$OPENAI_BASE_URL",
 //   "OpenAIConfig::api_key");
-// - the environment is read with std::getenv when the provider is created, never later.
+// - the environment is read with std::getenv when the provider is created, never later;
+// - cleartext http:// is accepted only to a loopback host, unless the config's
+//   allow_insecure_http says otherwise (CheckCleartext): the key and the prompts must not cross
+//   a network unencrypted by accident.
 #ifndef PRSM_PROVIDERS_PROVIDER_CONFIG_H_
 #define PRSM_PROVIDERS_PROVIDER_CONFIG_H_
 
@@ -54,6 +57,25 @@ std::string_view HostOf(std::string_view url);
 /// True for a URL that starts with http:// or https://, in any case.
 bool HasHttpScheme(std::string_view url);
 
+/// True for a host (as HostOf returns it) whose traffic cannot leave this machine: "localhost"
+/// (with or without a final dot, any case), an IPv4 address 127.x.y.z in plain dotted decimal
+/// (no leading zeros, which some parsers read as octal), the IPv6 loopback "[::1]" in any
+/// spelling and its IPv4-mapped form "[::ffff:127.x.y.z]", and the unspecified addresses
+/// "0.0.0.0" and "[::]" (connecting to them reaches this host; OLLAMA_HOST=0.0.0.0 is common).
+/// Everything else is not: "127.0.0.1.evil.com", "0x7f.0.0.1", "[::1%25lo]", names that merely
+/// resolve to a loopback address.
+bool IsLoopbackHost(std::string_view host);
+
+/// True when the http(s) URL `url` names a loopback host (IsLoopbackHost). Parsed carefully: the
+/// authority ends at the first '/', '?', '#' or backslash, and an authority with more than one '@'
+/// (which URL parsers split differently) is never loopback. Precondition: the URL has "://".
+bool IsLoopbackUrl(std::string_view url);
+
+/// https:// always passes; http:// passes to a loopback host (IsLoopbackUrl) or when `allowed`.
+/// Else kInvalidArgument "<url.source>: refusing cleartext http:// to '<host>', which is not a
+/// loopback host ...; use https:// or set <option>" (the host is named, never the whole URL).
+Result<void> CheckCleartext(const Setting& url, bool allowed, std::string_view option);
+
 /// Checks a base URL — http(s), no spaces or control characters, a host — and returns its host
 /// (a view into `base_url.value`). Errors are kInvalidArgument naming `base_url.source`.
 Result<std::string_view> CheckBaseUrl(const Setting& base_url);
@@ -73,10 +95,17 @@ struct VendorUrl {
   bool is_vendor_host = false;  ///< its host is `vendor_host` (in any case)
 };
 
-/// ResolveBaseUrl, CheckBaseUrl, and whether the host is the vendor's own.
+/// Whether a config allows cleartext http:// to a host that is not loopback, and the name of
+/// that option for errors ("OpenAIConfig::allow_insecure_http").
+struct CleartextPolicy {
+  bool allowed = false;
+  std::string_view option;
+};
+
+/// ResolveBaseUrl, CheckBaseUrl, CheckCleartext, and whether the host is the vendor's own.
 Result<VendorUrl> ResolveVendorUrl(std::string_view configured, std::string field,
                                    std::string_view env_name, std::string_view default_url,
-                                   std::string_view vendor_host);
+                                   std::string_view vendor_host, CleartextPolicy cleartext);
 
 /// kInvalidArgument "<source>: the API key contains control characters" for such a key.
 Result<void> CheckApiKey(const Setting& key);

@@ -44,6 +44,9 @@ GeminiConfig IsolatedConfig() {
   config.base_url_env = "PRSM_TEST_GEMINI_BASE_URL";
   config.api_key_env = "PRSM_TEST_GEMINI_API_KEY";
   config.fallback_api_key_env = "PRSM_TEST_GOOGLE_API_KEY";
+  // These tests build URLs to hosts on a LAN; the cleartext rule has its own tests
+  // (provider_config_test.cpp).
+  config.allow_insecure_http = true;
   return config;
 }
 

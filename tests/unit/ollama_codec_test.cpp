@@ -43,6 +43,9 @@ OllamaConfig IsolatedConfig() {
   OllamaConfig config;
   config.base_url_env = "PRSM_TEST_OLLAMA_HOST";
   config.api_key_env = "PRSM_TEST_OLLAMA_API_KEY";
+  // These tests build URLs to hosts on a LAN; the cleartext rule has its own tests
+  // (provider_config_test.cpp).
+  config.allow_insecure_http = true;
   return config;
 }
 
@@ -383,7 +386,9 @@ TEST_CASE("Ollama config: the default variables are OLLAMA_HOST and OLLAMA_API_K
           "[codec][ollama]") {
   const ScopedEnv host("OLLAMA_HOST", "10.1.2.3:4567");
   const ScopedEnv key("OLLAMA_API_KEY", "key-default");
-  const std::shared_ptr<const Provider> provider = MakeProvider({});
+  OllamaConfig config;  // the default variables, and a server on the LAN
+  config.allow_insecure_http = true;
+  const std::shared_ptr<const Provider> provider = MakeProvider(config);
   CHECK(provider->id() == "ollama");
   const HttpRequest http = Built(provider, UserRequest("m", "hi"));
   CHECK(http.url == "http://10.1.2.3:4567/api/chat");

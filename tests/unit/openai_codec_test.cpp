@@ -43,6 +43,9 @@ OpenAIConfig IsolatedConfig() {
   OpenAIConfig config;
   config.base_url_env = "PRSM_TEST_CODEC_BASE_URL";
   config.api_key_env = "PRSM_TEST_CODEC_API_KEY";
+  // These tests build URLs to hosts on a LAN; the cleartext rule has its own tests
+  // (provider_config_test.cpp).
+  config.allow_insecure_http = true;
   return config;
 }
 

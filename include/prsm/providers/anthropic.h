@@ -80,10 +80,13 @@ struct AnthropicConfig {
   std::vector<std::string> betas;
   /// Sent with every request; a header of the same name as a default one replaces it.
   std::vector<HttpHeader> extra_headers;
+  /// Allow cleartext http:// to a host that is not loopback; see OpenAIConfig.
+  bool allow_insecure_http = false;
 };
 
 /// Creates the codec. Reads the environment once, here. Errors: kInvalidArgument for an empty
-/// id, a base URL that is not http(s)://, default_max_tokens < 1, or a header name or value
+/// id, a base URL that is not http(s):// (or cleartext http:// to a host that is not loopback
+/// without allow_insecure_http), default_max_tokens < 1, or a header name or value
 /// that cannot be sent; kUnauthenticated when talking to api.anthropic.com without a key (the
 /// message names the variable, never a key). Thread-safe.
 PRSM_EXPORT Result<std::shared_ptr<const Provider>> MakeAnthropicProvider(

@@ -54,12 +54,15 @@ struct GeminiConfig {
   std::string api_version = "v1beta";
   /// Sent with every request; a header of the same name as a default replaces it.
   std::vector<HttpHeader> extra_headers;
+  /// Allow cleartext http:// to a host that is not loopback; see OpenAIConfig.
+  bool allow_insecure_http = false;
 };
 
 /// Creates the codec. Errors: kInvalidArgument for an empty id, a base URL that is not
-/// http(s)://, an api_version with characters other than letters, digits, '.', '_' and '-', or
-/// a header or key with control characters; kUnauthenticated when talking to
-/// generativelanguage.googleapis.com without a key (the message names the variables tried).
+/// http(s):// (or cleartext http:// to a host that is not loopback without allow_insecure_http), an
+/// api_version with characters other than letters, digits, '.', '_' and '-', or a header or key
+/// with control characters; kUnauthenticated when talking to generativelanguage.googleapis.com
+/// without a key (the message names the variables tried).
 PRSM_EXPORT Result<std::shared_ptr<const Provider>> MakeGeminiProvider(GeminiConfig config = {});
 
 }  // namespace prsm

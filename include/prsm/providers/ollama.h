@@ -55,12 +55,16 @@ struct OllamaConfig {
   std::string keep_alive;
   /// Sent with every request; a header of the same name as a default replaces it.
   std::vector<HttpHeader> extra_headers;
+  /// Allow cleartext http:// to a host that is not loopback (a server elsewhere on the LAN, as
+  /// "gpu-box:11434" or OLLAMA_HOST=gpu-box mean); see OpenAIConfig.
+  bool allow_insecure_http = false;
 };
 
 /// Creates the codec. Errors: kInvalidArgument for an empty id, a base URL with a scheme other
-/// than http(s), a bad port, or spaces and control characters, a keep_alive with control
-/// characters, or a header or key with control characters; kUnauthenticated when talking to
-/// ollama.com without a key.
+/// than http(s), cleartext http:// to a host that is not loopback without allow_insecure_http
+/// (a host without a scheme means http://), a bad port, or spaces and control characters, a
+/// keep_alive with control characters, or a header or key with control characters; kUnauthenticated
+/// when talking to ollama.com without a key.
 PRSM_EXPORT Result<std::shared_ptr<const Provider>> MakeOllamaProvider(OllamaConfig config = {});
 
 }  // namespace prsm

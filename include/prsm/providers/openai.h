@@ -48,10 +48,16 @@ struct OpenAIConfig {
   /// When streaming, ask for the token counts at the end (`stream_options.include_usage`), so
   /// a streamed answer is priced like any other. Turn off only for a server that rejects it.
   bool stream_usage = true;
+  /// Send requests over cleartext http:// to a host that is not loopback (localhost, 127.0.0.0/8,
+  /// ::1). Off: such a base URL is refused with kInvalidArgument when the provider is created,
+  /// so the key and the prompts never cross a network unencrypted by accident. https:// and
+  /// loopback http:// are always allowed.
+  bool allow_insecure_http = false;
 };
 
-/// Creates the codec. Errors: kInvalidArgument for an empty id or a base URL that is not
-/// http(s)://, kUnauthenticated when talking to api.openai.com without a key.
+/// Creates the codec. Errors: kInvalidArgument for an empty id, a base URL that is not
+/// http(s)://, or cleartext http:// to a host that is not loopback without allow_insecure_http;
+/// kUnauthenticated when talking to api.openai.com without a key.
 PRSM_EXPORT Result<std::shared_ptr<const Provider>> MakeOpenAIProvider(OpenAIConfig config = {});
 
 /// How to reach an Azure OpenAI resource. Azure speaks the Chat Completions format at a
@@ -74,10 +80,13 @@ struct AzureOpenAIConfig {
   std::vector<HttpHeader> extra_headers;
   /// As in OpenAIConfig.
   bool stream_usage = true;
+  /// As in OpenAIConfig (for the endpoint).
+  bool allow_insecure_http = false;
 };
 
 /// Creates the Azure OpenAI codec. Errors: kInvalidArgument for an empty id, an endpoint that
-/// is not http(s)://, or an api_version with characters a URL cannot carry; kUnauthenticated
+/// is not http(s):// (or cleartext http:// to a host that is not loopback without
+/// allow_insecure_http), or an api_version with characters a URL cannot carry; kUnauthenticated
 /// without a key. A deployment name that is not letters, digits, '-', '_' or '.' fails its
 /// request with kInvalidArgument.
 PRSM_EXPORT Result<std::shared_ptr<const Provider>> MakeAzureOpenAIProvider(
