@@ -100,7 +100,7 @@ struct OrchestratorOptions {
   /// Largest response body accepted; a larger one fails the attempt with kDataLoss.
   std::size_t max_response_bytes = std::size_t{16} << 20;
   /// A PEM file of CA certificates to trust instead of the system's. TLS verification cannot
-  /// be turned off.
+  /// be turned off. A path that is not a readable file fails Create() with kInvalidArgument.
   std::string ca_bundle_path;
   /// Diagnostics; default: discarded.
   LogSink log_sink;
