@@ -551,6 +551,40 @@ TEST_CASE("fake provider: body modes", "[fake_server]") {
     CHECK(r.status == 503);
     RequireOpenAiError(r.body, "server_error");
   }
+  SECTION("reset mid-body: the head and half the body, then a receive error") {
+    script.body = BodyMode::kResetMidBody;
+    server->SetScript("m", script);
+    const CurlResponse r = client.Post(ChatUrl(*server), ChatBody("m"));
+    CHECK(r.code == CURLE_RECV_ERROR);
+    CHECK(r.status == 200);
+    CHECK(!r.body.empty());
+    CHECK(r.Header("transfer-encoding") == "chunked");
+    // Half of a valid completion is not valid JSON.
+    rapidjson::Document doc;
+    doc.Parse(r.body.data(), r.body.size());
+    CHECK(doc.HasParseError());
+  }
+  SECTION("html: an HTML page as text/html") {
+    script.body = BodyMode::kHtml;
+    server->SetScript("m", script);
+    const CurlResponse r = client.Post(ChatUrl(*server), ChatBody("m"));
+    REQUIRE(r.code == CURLE_OK);
+    CHECK(r.status == 200);
+    CHECK(r.Header("content-type") == "text/html; charset=utf-8");
+    CHECK(r.body.rfind("<!DOCTYPE html>", 0) == 0);
+  }
+  SECTION("trickle: a plain body in pieces, trickle_delay apart") {
+    script.trickle_pieces = 4;
+    script.trickle_delay = std::chrono::milliseconds(30);
+    server->SetScript("m", script);
+    const CurlResponse r = client.Post(ChatUrl(*server), ChatBody("m"));
+    REQUIRE(r.code == CURLE_OK);
+    CHECK(r.status == 200);
+    CHECK(r.Header("transfer-encoding") == "chunked");
+    CHECK(ParseJson(r.body)["choices"].IsArray());  // the whole completion, reassembled
+    // Lower bound only: the last piece cannot arrive before three delays have passed.
+    CHECK(r.ArrivalOf(r.body.size()) - r.start >= 3 * script.trickle_delay);
+  }
   SECTION("content_type applies to scripted responses") {
     script.content_type = "text/html; charset=utf-8";
     server->SetScript("m", script);
@@ -914,13 +948,15 @@ TEST_CASE("fake provider: LoadScriptFile", "[fake_server]") {
                        "reasoning_tokens": 4, "finish_reason": "length"},
         "broken": {"status": 503, "retry_after": "2", "body": "error", "error_type": "overloaded",
                    "error_message": "busy", "error_code": null, "content_type": "text/plain"},
-        "huge": {"body": "huge", "huge_bytes": 1024}
+        "huge": {"body": "huge", "huge_bytes": 1024},
+        "cut": {"body": "reset_mid_body"},
+        "portal": {"body": "html", "trickle_pieces": 5, "trickle_delay_ms": 40}
       }
     })";
     REQUIRE(LoadScriptFile(json, &default_script, &models, &error));
     CHECK(default_script.latency == std::chrono::milliseconds(25));
     CHECK(default_script.text == "hi {model}");
-    REQUIRE(models.size() == 3);
+    REQUIRE(models.size() == 5);
     CHECK(models["fast-model"].completion_tokens == 2);
     CHECK(models["fast-model"].reasoning_tokens == 4);
     CHECK(models["fast-model"].finish_reason == "length");
@@ -931,6 +967,10 @@ TEST_CASE("fake provider: LoadScriptFile", "[fake_server]") {
     CHECK(models["broken"].error_code.empty());
     CHECK(models["broken"].content_type == "text/plain");
     CHECK(models["huge"].huge_bytes == 1024);
+    CHECK(models["cut"].body == BodyMode::kResetMidBody);
+    CHECK(models["portal"].body == BodyMode::kHtml);
+    CHECK(models["portal"].trickle_pieces == 5);
+    CHECK(models["portal"].trickle_delay == std::chrono::milliseconds(40));
   }
   SECTION("errors name the JSON path and leave the outputs untouched") {
     models["keep"] = ModelScript{};

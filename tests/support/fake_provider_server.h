@@ -14,9 +14,10 @@
 //
 // What it answers is scripted per model, the same for every protocol: latency, HTTP status,
 // Retry-After, text, tool calls, token usage (mapped to each vendor's fields), failure modes
-// (truncated, malformed, huge or empty bodies, connection resets, error bodies in the vendor's
-// shape), and for streamed answers the chunking, the delay between chunks, stalls before and
-// after the first token, and a reset or truncation after N chunks.
+// (truncated, malformed, huge, empty or HTML bodies, connection resets before or mid-body,
+// slow trickles, error bodies in the vendor's shape), and for streamed answers the chunking,
+// the delay between chunks, stalls before and after the first token, and a reset or truncation
+// after N chunks.
 //
 // Streaming: a request asks for it as the vendor's API does (`"stream": true` for OpenAI and
 // Anthropic; Ollama streams unless `"stream": false`; Gemini's :streamGenerateContent). The
@@ -71,15 +72,28 @@ namespace prsm::testing {
 /// How the body of a scripted response is shaped.
 /// Every mode except kReset and kError answers with the script's `status` (200 by default).
 enum class BodyMode {
-  kNormal,     ///< A valid protocol body: a completion, or an error body when status >= 400.
-  kTruncated,  ///< The kNormal response with its full Content-Length, but only the first half
-               ///< of the body is sent; then the connection is closed.
-  kMalformed,  ///< Correct Content-Length, body is not valid JSON.
-  kHuge,       ///< A valid JSON object of exactly `huge_bytes` bytes (`{"padding":"xx..."}`),
-               ///< generated while it is sent.
-  kEmpty,      ///< `Content-Length: 0`.
-  kReset,      ///< Nothing is sent; the connection is reset (TCP RST) after the latency.
-  kError,      ///< An error body with `status` (500 when `status` is 200).
+  /// A valid protocol body: a completion, or an error body when status >= 400.
+  kNormal,
+  /// The kNormal response with its full Content-Length, but only the first half of the body is
+  /// sent; then the connection is closed.
+  kTruncated,
+  /// Correct Content-Length, body is not valid JSON.
+  kMalformed,
+  /// A valid JSON object of exactly `huge_bytes` bytes (`{"padding":"xx..."}`), generated while
+  /// it is sent.
+  kHuge,
+  /// `Content-Length: 0`.
+  kEmpty,
+  /// Nothing is sent; the connection is reset (TCP RST) after the latency.
+  kReset,
+  /// An error body with `status` (500 when `status` is 200).
+  kError,
+  /// The kNormal head, then the first half of its body (sent with Transfer-Encoding: chunked),
+  /// then a TCP reset: a connection lost mid-body.
+  kResetMidBody,
+  /// A short HTML page instead of JSON, as `text/html` unless `content_type` is set (what a
+  /// captive portal or a misrouted proxy answers).
+  kHtml,
 };
 
 /// A tool call the scripted model makes.
@@ -129,6 +143,12 @@ struct ModelScript {
   /// Content-Type of every scripted response (completions and scripted errors alike); empty:
   /// the protocol's own (application/json, text/event-stream, application/x-ndjson...).
   std::string content_type;
+  /// A slow trickle of a non-streamed body: when > 0, the body of a kNormal, kMalformed or
+  /// kHtml answer is sent chunked (Transfer-Encoding: chunked) in this many near-equal pieces,
+  /// the first right after the head and each later one `trickle_delay` after the previous.
+  /// Streamed answers trickle with `chunk_latency` instead.
+  std::size_t trickle_pieces = 0;
+  std::chrono::milliseconds trickle_delay{0};
   /// Error bodies, in the vendor's shape. OpenAI/Azure: `{"error":{"message":error_message,
   /// "type":error_type,"param":null,"code":error_code or null when empty}}`. Anthropic:
   /// `{"type":"error","error":{"type","message"},"request_id"}`, the type being error_type when
@@ -247,10 +267,11 @@ class FakeProviderServer {
 
 /// Parses a script file:
 ///   {"default": {<script>}, "models": {"<model>": {<script>}, ...}}
-/// where <script> has the optional keys latency_ms, status, retry_after, text, tool_calls,
-/// prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, finish_reason, body
-/// ("normal", "truncated", "malformed", "huge", "empty", "reset", "error"), huge_bytes,
-/// content_type, error_type, error_message, error_code (string or null), and for streams
+/// where <script> has the optional keys latency_ms, status,
+/// retry_after, text, tool_calls, prompt_tokens, completion_tokens, cached_tokens,
+/// reasoning_tokens, finish_reason, body ("normal", "truncated", "malformed", "huge", "empty",
+/// "reset", "error", "reset_mid_body", "html"), huge_bytes, content_type, trickle_pieces,
+/// trickle_delay_ms, error_type, error_message, error_code (string or null), and for streams
 /// chunks, chunk_latency_ms, stall_before_first_token_ms, stall_after_first_token_ms,
 /// reset_after_chunks and truncate_after_chunks (non-negative integers or null).
 /// tool_calls is an array of {"name": "<non-empty>", "arguments": <JSON object, or a string of

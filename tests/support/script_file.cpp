@@ -122,6 +122,12 @@ class ScriptParser {
       s->huge_bytes = static_cast<std::size_t>(bytes);
     } else if (key == "content_type") {
       return String(v, path, &s->content_type);
+    } else if (key == "trickle_pieces") {
+      std::uint64_t pieces = 0;
+      if (!Unsigned(v, path, std::numeric_limits<std::uint32_t>::max(), &pieces)) return false;
+      s->trickle_pieces = static_cast<std::size_t>(pieces);
+    } else if (key == "trickle_delay_ms") {
+      return Milliseconds(v, path, &s->trickle_delay);
     } else if (key == "error_type") {
       return String(v, path, &s->error_type);
     } else if (key == "error_message") {
@@ -231,10 +237,15 @@ class ScriptParser {
 
   bool Body(const Value& v, const std::string& path, BodyMode* out) {
     static const std::pair<const char*, BodyMode> kModes[] = {
-        {"normal", BodyMode::kNormal},       {"truncated", BodyMode::kTruncated},
-        {"malformed", BodyMode::kMalformed}, {"huge", BodyMode::kHuge},
-        {"empty", BodyMode::kEmpty},         {"reset", BodyMode::kReset},
-        {"error", BodyMode::kError}};
+        {"normal", BodyMode::kNormal},
+        {"truncated", BodyMode::kTruncated},
+        {"malformed", BodyMode::kMalformed},
+        {"huge", BodyMode::kHuge},
+        {"empty", BodyMode::kEmpty},
+        {"reset", BodyMode::kReset},
+        {"error", BodyMode::kError},
+        {"reset_mid_body", BodyMode::kResetMidBody},
+        {"html", BodyMode::kHtml}};
     if (v.IsString()) {
       const std::string name(v.GetString(), v.GetStringLength());
       for (const auto& [mode_name, mode] : kModes) {
@@ -245,7 +256,7 @@ class ScriptParser {
       }
     }
     return Fail(path, R"(expected one of "normal", "truncated", "malformed", "huge", "empty", )"
-                      R"("reset", "error")");
+                      R"("reset", "error", "reset_mid_body", "html")");
   }
 
   std::string* error_;

@@ -1,6 +1,8 @@
 #include "scripted_response.h"
 
 #include <algorithm>
+#include <chrono>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -143,6 +145,27 @@ void FillStreamed(const Protocol& protocol, const ModelScript& script, const Dec
   response->timed = std::move(body);
 }
 
+// `body` cut into `pieces` near-equal parts sent `delay` apart (the first at once), ending
+// with `ending`.
+TimedBody Trickle(const std::string& body, std::size_t pieces, std::chrono::milliseconds delay,
+                  TimedBody::Ending ending) {
+  TimedBody timed;
+  timed.ending = ending;
+  pieces = std::max<std::size_t>(1, std::min(pieces, std::max<std::size_t>(1, body.size())));
+  std::size_t begin = 0;
+  for (std::size_t k = 0; k < pieces; ++k) {
+    const std::size_t end = body.size() * (k + 1) / pieces;
+    timed.pieces.push_back(
+        {k == 0 ? std::chrono::milliseconds{0} : delay, body.substr(begin, end - begin)});
+    begin = end;
+  }
+  return timed;
+}
+
+constexpr std::string_view kHtmlPage =
+    "<!DOCTYPE html><html><head><title>Sign in</title></head>"
+    "<body><h1>Sign in to continue to the network</h1></body></html>";
+
 }  // namespace
 
 std::unique_ptr<BodySource> MakePaddingBody(std::uint64_t size) {
@@ -157,10 +180,13 @@ HttpResponse RenderScripted(const Protocol& protocol, const ModelScript& script,
   const bool streams = Streams(script, call);
   CallOptions plain = call.options;
   plain.stream = false;
-  response.headers.emplace_back(
-      "Content-Type", script.content_type.empty()
-                          ? std::string(protocol.ContentType(streams ? call.options : plain))
-                          : script.content_type);
+  std::string content_type = script.content_type;
+  if (content_type.empty()) {
+    content_type = script.body == BodyMode::kHtml
+                       ? "text/html; charset=utf-8"
+                       : std::string(protocol.ContentType(streams ? call.options : plain));
+  }
+  response.headers.emplace_back("Content-Type", std::move(content_type));
   if (!script.retry_after.empty()) response.headers.emplace_back("Retry-After", script.retry_after);
 
   switch (script.body) {
@@ -197,6 +223,23 @@ HttpResponse RenderScripted(const Protocol& protocol, const ModelScript& script,
       response.body = protocol.RenderError(error);
       break;
     }
+    case BodyMode::kResetMidBody: {
+      FillNormal(protocol, script, call, seq, created, &response);
+      std::string half = response.body.substr(0, response.body.size() / 2);
+      response.body.clear();
+      response.timed = Trickle(half, 1, std::chrono::milliseconds{0}, TimedBody::Ending::kReset);
+      break;
+    }
+    case BodyMode::kHtml:
+      response.body = std::string(kHtmlPage);
+      break;
+  }
+  const bool trickles = script.body == BodyMode::kMalformed || script.body == BodyMode::kHtml ||
+                        (script.body == BodyMode::kNormal && !streams);
+  if (script.trickle_pieces > 0 && trickles) {
+    response.timed = Trickle(response.body, script.trickle_pieces, script.trickle_delay,
+                             TimedBody::Ending::kComplete);
+    response.body.clear();
   }
   return response;
 }
