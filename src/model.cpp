@@ -55,6 +55,15 @@ Result<void> ModelSpec::Validate() const {
     }
   }
   if (typical_latency.count() < 0) return invalid("typical_latency must be >= 0");
+  const std::string where = fmt::format("model '{}': resilience", name);
+  if (resilience.retry) {
+    if (auto valid = ValidateRetryPolicy(*resilience.retry, where + ".retry"); !valid) {
+      return std::move(valid).error().WithModel(name);
+    }
+  }
+  if (auto valid = ValidateRateLimit(resilience.rate_limit, where + ".rate_limit"); !valid) {
+    return std::move(valid).error().WithModel(name);
+  }
   return {};
 }
 

@@ -14,6 +14,8 @@
 #include "net/executor.h"
 #include "registry.h"
 #include "request.h"
+#include "resilience/policies.h"
+#include "resilience/resilience_state.h"
 
 namespace prsm {
 
@@ -35,7 +37,8 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
   explicit Impl(OrchestratorOptions options)
       : options_(std::move(options)),
         budget_(options_.budget),
-        feedback_(options_.feedback_window) {}
+        feedback_(options_.feedback_window),
+        resilience_(options_, [this](CircuitEvent event) { OnCircuitChange(std::move(event)); }) {}
 
   ~Impl() {
     if (!executor_) return;  // Init() failed: nothing ever ran
@@ -74,6 +77,7 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
     if (options_.budget.window.count() <= 0) {
       return Error(ErrorCode::kInvalidArgument, "budget.window must be positive");
     }
+    if (auto valid = ValidateResilience(); !valid) return valid;
     net::ExecutorOptions executor_options;
     executor_options.backend = options_.executor;
     executor_options.max_connections_per_host = options_.max_connections_per_host;
@@ -210,6 +214,8 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
 
   internal::Registry& registry() { return registry_; }
 
+  std::vector<CircuitStatus> circuits() const { return resilience_.Circuits(net::Clock::now()); }
+
   // --- RequestHost (loop thread) ---
   net::Executor& executor() override { return *executor_; }
   const OrchestratorOptions& options() const override { return options_; }
@@ -270,6 +276,33 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
     ++totals_.escalated;
   }
 
+  internal::ResilienceState& resilience() override { return resilience_; }
+
+  std::size_t requests_in_flight() const override {
+    return in_flight_.load(std::memory_order_acquire);
+  }
+
+  void RecordResilience(ResilienceEvent event) override {
+    std::lock_guard<std::mutex> lock(totals_mutex_);
+    switch (event) {
+      case ResilienceEvent::kRetry:
+        ++totals_.retries;
+        break;
+      case ResilienceEvent::kRetryRefused:
+        ++totals_.retries_refused;
+        break;
+      case ResilienceEvent::kHedge:
+        ++totals_.hedges;
+        break;
+      case ResilienceEvent::kCircuitRejection:
+        ++totals_.circuit_rejections;
+        break;
+      case ResilienceEvent::kRateLimited:
+        ++totals_.rate_limited;
+        break;
+    }
+  }
+
   EscalationReply MakeEscalationReply(std::uint64_t id) override {
     // The queue refuses posts once the loop is gone, so a late reply never reaches a destroyed
     // orchestrator; the flag makes every call after the first a no-op.
@@ -319,6 +352,33 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
   }
 
  private:
+  Result<void> ValidateResilience() const {
+    if (auto valid = ValidateRetryPolicy(options_.retry, "OrchestratorOptions::retry"); !valid) {
+      return valid;
+    }
+    if (auto valid = internal::ValidateRetryBudget(options_.retry_budget); !valid) return valid;
+    if (auto valid = internal::ValidateBreakerPolicy(options_.breaker); !valid) return valid;
+    if (auto valid = internal::ValidateHedgePolicy(options_.hedge); !valid) return valid;
+    for (const auto& [provider, limit] : options_.provider_rate_limits) {
+      const std::string where =
+          fmt::format("OrchestratorOptions::provider_rate_limits['{}']", provider);
+      if (auto valid = ValidateRateLimit(limit, where); !valid) return valid;
+    }
+    return {};
+  }
+
+  void OnCircuitChange(CircuitEvent event) {
+    executor_->Log(event.to == CircuitState::kClosed ? LogLevel::kInfo : LogLevel::kWarning,
+                   fmt::format("circuit '{}': {} -> {}: {}", event.name, ToString(event.from),
+                               ToString(event.to), event.reason));
+    if (!options_.on_circuit_change) return;
+    try {
+      options_.on_circuit_change(event);
+    } catch (...) {
+      executor_->Log(LogLevel::kError, "OrchestratorOptions::on_circuit_change threw; ignored");
+    }
+  }
+
   void Admit(std::uint64_t id, Query query, ResponseCallback on_done, StreamEventCallback on_event,
              std::shared_ptr<detail::RequestControl> control,
              std::shared_ptr<const internal::RegistrySnapshot> registry) {
@@ -361,6 +421,7 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
   mutable std::mutex budget_mutex_;  // the loop reserves and settles; stats() reads
   mutable internal::BudgetLedger budget_;
   internal::FeedbackStore feedback_;
+  internal::ResilienceState resilience_;
   std::unique_ptr<net::Executor> executor_;
 
   // Loop-thread state.
@@ -429,6 +490,8 @@ Result<Response> MultiLLMOrchestrator::ProcessAndWait(Query query) {
 }
 
 OrchestratorStats MultiLLMOrchestrator::stats() const { return impl_->stats(); }
+
+std::vector<CircuitStatus> MultiLLMOrchestrator::circuits() const { return impl_->circuits(); }
 
 Result<void> MultiLLMOrchestrator::Feedback(std::uint64_t request_id, double score) {
   return impl_->Feedback(request_id, score);

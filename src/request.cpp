@@ -92,11 +92,30 @@ void Request::Start() {
     static const std::shared_ptr<const ConsensusRule> kFirstContentWins = MakeFirstSuccessRule();
     consensus_ = kFirstContentWins;
   }
+  if (const auto& retry = query_.context.retry) {
+    if (auto valid = ValidateRetryPolicy(*retry, "QueryContext::retry"); !valid) {
+      Finish(std::move(valid).error());
+      return;
+    }
+  }
+  deadline_timer_ = host_.executor().AddTimer(deadline_, [this] { OnDeadline(); });
+  Route();
+}
+
+void Request::Route() {
+  route_again_at_.reset();
   if (auto routed = PrepareRoute(); !routed) {
+    if (route_again_at_) {
+      // Every model's circuit is open and the host asked to wait for the first half-open.
+      route_timer_ = host_.executor().AddTimer(*route_again_at_, [this] {
+        route_timer_ = 0;
+        Route();
+      });
+      return;
+    }
     Finish(std::move(routed).error());
     return;
   }
-  deadline_timer_ = host_.executor().AddTimer(deadline_, [this] { OnDeadline(); });
   StartStage(0);
 }
 
@@ -123,6 +142,7 @@ Result<void> Request::PrepareRoute() {
     }
     eligible_ = &*filtered_models_;
   }
+  if (auto healthy = SkipOpenCircuits(); !healthy) return healthy;
 
   features_ = AnalyzeQuery(query_);
   const RoutingContext context{*eligible_, host_.model_stats(), features_};
@@ -134,7 +154,7 @@ Result<void> Request::PrepareRoute() {
   for (const PlanStage& stage : plan_.stages) {
     planned_attempts += stage.models.size() + stage.verifiers.size();
   }
-  attempts_.reserve(planned_attempts);
+  attempts_.reserve(planned_attempts * 2);  // room for a retry or hedge each, usually
   if (plan_.stages.empty()) {
     return Error(ErrorCode::kInternal,
                  fmt::format("routing strategy '{}' returned an empty plan", routing_->name()));
@@ -181,6 +201,14 @@ void Request::StartStage(std::size_t stage) {
   const PlanStage& plan = plan_.stages[stage];
   candidates_.reserve(plan.models.size());
   candidate_attempt_.reserve(plan.models.size());
+  slots_.clear();
+  for (const std::string& model : plan.models) slots_.push_back(Slot{model, 0, false, false, 0, 0});
+  if (plan.timeout.count() > 0) {
+    stage_timer_ = host_.executor().AddTimer(net::Clock::now() + plan.timeout, [this] {
+      stage_timer_ = 0;
+      OnStageTimeout();
+    });
+  }
   if (plan.stagger.count() == 0) {
     for (std::size_t i = 0; i < plan.models.size() && !finished_; ++i) StartNextAttemptOfStage();
     return;
@@ -191,7 +219,8 @@ void Request::StartStage(std::size_t stage) {
 void Request::StartNextAttemptOfStage() {
   const PlanStage& plan = plan_.stages[stage_];
   if (finished_ || stage_started_ >= plan.models.size()) return;
-  const std::string& model = plan.models[stage_started_++];
+  const std::size_t slot = stage_started_++;
+  const std::string& model = plan.models[slot];
   if (plan.stagger.count() > 0 && stage_started_ < plan.models.size()) {
     // Hedging: the next attempt starts after `stagger` unless the stage decides first.
     host_.executor().CancelTimer(stagger_timer_);
@@ -200,13 +229,15 @@ void Request::StartNextAttemptOfStage() {
       StartNextAttemptOfStage();
     });
   }
-  StartAttempt(model);
+  StartAttempt(model, false, AttemptRole{slot, 0, false});
 }
 
-void Request::StartAttempt(const std::string& model, bool verifier) {
+void Request::StartAttempt(const std::string& model, bool verifier, AttemptRole role) {
   const std::size_t index = attempts_.size();
   AttemptState& attempt = attempts_.emplace_back();
   attempt.verifier = verifier;
+  attempt.role = role;
+  attempt.holds_retry_budget = role.retry > 0;
   attempt.spec = eligible_->Find(model);
   attempt.provider = registry_->ProviderFor(*attempt.spec);
   attempt.started = net::Clock::now();
@@ -216,10 +247,16 @@ void Request::StartAttempt(const std::string& model, bool verifier) {
   attempt.record.stage = stage_;
   attempt.record.started_after = Elapsed();
   host_.RecordAttemptStarted(attempt.spec->name);
+  Launch(index);
+}
 
+void Request::Launch(std::size_t index) {
+  AttemptState& attempt = attempts_[index];
+  const ModelSpec& spec = *attempt.spec;
+  const auto now = net::Clock::now();
   // Rounded up: a timeout cut to the millisecond below could end the attempt, and with it the
   // request, a fraction of a millisecond before the request's own deadline.
-  const auto left = std::chrono::ceil<milliseconds>(deadline_ - attempt.started);
+  const auto left = std::chrono::ceil<milliseconds>(deadline_ - now);
   const milliseconds timeout = std::min(host_.options().attempt_timeout, left);
   if (timeout.count() <= 0) {
     // No time left to try: the deadline timer is due and will finish the request.
@@ -228,19 +265,73 @@ void Request::StartAttempt(const std::string& model, bool verifier) {
                                   "no time left in the request deadline to start this attempt"));
     return;
   }
+  ResilienceState& resilience = host_.resilience();
+  std::string why;
+  const double tokens = EstimateRequestTokens(QueryFor(attempt).request);
+  if (const auto wait = resilience.Acquire(spec, tokens, now, &why); wait.count() > 0) {
+    const auto wait_ms = std::chrono::ceil<milliseconds>(wait);
+    if (attempt.wait_timer == 0 && !attempt.no_retry) {
+      host_.RecordResilience(RequestHost::ResilienceEvent::kRateLimited);
+    }
+    if (FailsFastOnLimit(spec) || now + wait >= deadline_) {
+      attempt.no_retry = true;
+      host_.PostAttemptResult(
+          id_, index,
+          Error(ErrorCode::kResourceExhausted,
+                fmt::format("not sent: {}; {}", why,
+                            FailsFastOnLimit(spec)
+                                ? "the limit is set to fail rather than wait"
+                                : fmt::format("waiting {} ms would pass the request's deadline",
+                                              wait_ms.count())))
+              .WithRetryAfter(wait_ms)
+              .WithModel(spec.name)
+              .WithProvider(spec.provider));
+      return;
+    }
+    attempt.wait_timer = host_.executor().AddTimer(now + wait, [this, index] {
+      attempts_[index].wait_timer = 0;
+      Launch(index);
+    });
+    return;
+  }
+  attempt.tokens_taken = tokens;
+  auto pass = resilience.Admit(spec, now);
+  if (!pass) {
+    resilience.SettleTokens(spec, attempt.tokens_taken, 0.0, now);
+    attempt.tokens_taken = 0.0;
+    attempt.no_retry = true;
+    host_.RecordResilience(RequestHost::ResilienceEvent::kCircuitRejection);
+    host_.PostAttemptResult(id_, index, std::move(pass).error());
+    return;
+  }
+  attempt.pass = *pass;
+  attempt.launched = true;
+  attempt.started = now;
+  attempt.record.started_after = Elapsed();
   if (auto refused = ReserveBudget(attempt)) {
     host_.PostAttemptResult(id_, index, std::move(*refused));
     return;
   }
+  if (attempt.role.slot != kNoSlot && attempt.role.retry == 0 && !attempt.role.hedge) {
+    resilience.EarnHedge();
+    ScheduleHedge(attempt.role.slot, attempt);
+  }
   // One CompletionRequest serves every attempt (one more every verifier): only the model id
   // differs.
-  Query& query = verifier ? verify_query_ : query_;
-  query.request.model = attempt.spec->wire_model();
+  Query& query = attempt.verifier ? verify_query_ : query_;
+  query.request.model = spec.wire_model();
   if (attempt.provider->http) {
     StartHttpAttempt(index, timeout);
   } else {
     StartInProcessAttempt(index, timeout);
   }
+}
+
+bool Request::FailsFastOnLimit(const ModelSpec& spec) const {
+  if (spec.resilience.rate_limit.on_limit == RateLimit::OnLimit::kFail) return true;
+  const auto& providers = host_.options().provider_rate_limits;
+  const auto it = providers.find(spec.provider);
+  return it != providers.end() && it->second.on_limit == RateLimit::OnLimit::kFail;
 }
 
 void Request::StartHttpAttempt(std::size_t index, milliseconds timeout) {
@@ -358,6 +449,7 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
     record.error = error;
     result = std::move(error);
   }
+  NoteAttemptEnd(attempt);
   host_.RecordAttemptEnded(record);
   if (attempt.verifier) {
     OnVerifierResult(result);
@@ -374,9 +466,11 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
     }
     if (result && attempts_[index].decoder == nullptr) EmitWhole(index, *result);
   }
-  candidates_.push_back(MakeCandidate(attempt, std::move(result)));
-  candidate_attempt_.push_back(index);
-  Evaluate();
+  if (attempt.role.slot == kNoSlot) {
+    host_.executor().Log(LogLevel::kError, "prsm bug: an answer without a slot; ignored");
+    return;
+  }
+  OnSlotAttemptEnded(index, std::move(result));
 }
 
 Candidate Request::MakeCandidate(const AttemptState& attempt, Result<Completion> result) const {
@@ -453,7 +547,7 @@ void Request::Evaluate() {
     const bool any_running =
         std::any_of(attempts_.begin() + static_cast<std::ptrdiff_t>(stage_first_attempt_),
                     attempts_.end(), [](const AttemptState& a) { return a.running; });
-    if (!any_running) StartNextAttemptOfStage();
+    if (!any_running && !AnyRetryPending()) StartNextAttemptOfStage();
     return;
   }
   auto decision = CallPlugin<Decision>({"consensus rule", rule.name(), "Decide"},
@@ -492,10 +586,7 @@ void Request::Accept(Decision decision) {
 }
 
 void Request::StageEnded(bool any_success) {
-  if (stagger_timer_ != 0) {
-    host_.executor().CancelTimer(stagger_timer_);
-    stagger_timer_ = 0;
-  }
+  CancelStageTimers();
   StopRunningAttempts(
       Error(ErrorCode::kCancelled, fmt::format("not needed: stage {} ended without it", stage_)));
   for (std::size_t next = stage_ + 1; next < plan_.stages.size(); ++next) {
@@ -567,12 +658,13 @@ void Request::StopAttempt(AttemptState& attempt, const Error& why) {
   attempt.record.latency = duration_cast<microseconds>(net::Clock::now() - attempt.started);
   // What a cancelled exchange consumed is unknown (no usage comes back): it settles at zero.
   SettleBudget(attempt, 0.0);
+  NoteAttemptEnd(attempt);
   host_.RecordAttemptEnded(attempt.record);
 }
 
 void Request::CancelAttemptTimers(AttemptState& attempt) {
-  for (net::TimerId* timer :
-       {&attempt.timeout_timer, &attempt.first_token_timer, &attempt.idle_timer}) {
+  for (net::TimerId* timer : {&attempt.timeout_timer, &attempt.first_token_timer,
+                              &attempt.idle_timer, &attempt.wait_timer}) {
     if (*timer != 0) host_.executor().CancelTimer(*timer);
     *timer = 0;
   }
@@ -621,8 +713,9 @@ void Request::Finish(Result<Response> outcome) {
   finished_ = true;
   StopRunningAttempts(Error(ErrorCode::kCancelled, "the request finished without it"));
   if (deadline_timer_ != 0) host_.executor().CancelTimer(deadline_timer_);
-  if (stagger_timer_ != 0) host_.executor().CancelTimer(stagger_timer_);
-  deadline_timer_ = stagger_timer_ = 0;
+  if (route_timer_ != 0) host_.executor().CancelTimer(route_timer_);
+  deadline_timer_ = route_timer_ = 0;
+  CancelStageTimers();
   if (streaming() && committed_ && !outcome) {
     // The stream's consumer has seen content: end it with the error, in band.
     StreamEvent event;

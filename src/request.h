@@ -21,6 +21,7 @@
 #include "prsm/orchestrator.h"
 #include "prsm/routing.h"
 #include "registry.h"
+#include "resilience/resilience_state.h"
 
 namespace prsm {
 namespace detail {
@@ -67,6 +68,17 @@ class RequestHost {
   /// loop, once, and is harmless after the request or the orchestrator is gone.
   virtual EscalationReply MakeEscalationReply(std::uint64_t id) = 0;
   virtual void RecordEscalation() = 0;
+  /// Retries, breakers, hedging and rate limits (resilience/resilience_state.h).
+  virtual ResilienceState& resilience() = 0;
+  virtual std::size_t requests_in_flight() const = 0;
+  enum class ResilienceEvent : std::uint8_t {
+    kRetry,
+    kRetryRefused,
+    kHedge,
+    kCircuitRejection,
+    kRateLimited
+  };
+  virtual void RecordResilience(ResilienceEvent event) = 0;
   /// Any thread: delivers an in-process attempt's result to request `id` via the loop.
   virtual void PostAttemptResult(std::uint64_t id, std::size_t attempt,
                                  Result<Completion> result) = 0;
@@ -100,6 +112,27 @@ class Request {
   bool finished() const noexcept { return finished_; }
 
  private:
+  static constexpr std::size_t kNoSlot = static_cast<std::size_t>(-1);
+
+  // Why an attempt is made: for which slot of the stage (one per planned model; the slot's
+  // first success or final failure is its candidate), as which retry, or as a hedge.
+  struct AttemptRole {
+    std::size_t slot = kNoSlot;  // kNoSlot: a verifier
+    int retry = 0;               // 0: the slot's first try
+    bool hedge = false;
+  };
+
+  // One planned model of the current stage: its attempts (first try, retries, a hedge) answer
+  // as one candidate.
+  struct Slot {
+    std::string model;
+    int retries = 0;
+    bool resolved = false;
+    bool retry_budget = false;  // the pending retry holds a RetryBudget place
+    net::TimerId retry_timer = 0;
+    net::TimerId hedge_timer = 0;
+  };
+
   struct AttemptState {
     const ModelSpec* spec = nullptr;
     const ProviderEntry* provider = nullptr;
@@ -109,6 +142,13 @@ class Request {
     bool running = false;
     bool verifier = false;      // a cross-validation check, not a candidate answer
     double reserved_usd = 0.0;  // worst-case cost held against the budgets while it runs
+    AttemptRole role;
+    bool launched = false;            // sent, after any rate-limit wait
+    bool no_retry = false;            // refused by prsm itself (circuit open, rate limit)
+    bool holds_retry_budget = false;  // a retry: holds a RetryBudget place until it ends
+    net::TimerId wait_timer = 0;      // waiting for rate-limit capacity
+    ResilienceState::Pass pass;       // how the breakers let it through
+    double tokens_taken = 0.0;        // estimated tokens taken from the rate-limit buckets
     Attempt record;
     // Streaming only.
     std::unique_ptr<StreamDecoder> decoder;
@@ -117,10 +157,29 @@ class Request {
     std::vector<StreamEvent> held;  // events before the commit point, delivered if it wins
   };
 
+  // Plans (again, after waiting for a half-open circuit) and starts the first stage.
+  void Route();
   Result<void> PrepareRoute();
+  bool FailsFastOnLimit(const ModelSpec& spec) const;
   void StartStage(std::size_t stage);
   void StartNextAttemptOfStage();
-  void StartAttempt(const std::string& model, bool verifier = false);
+  void StartAttempt(const std::string& model, bool verifier, AttemptRole role);
+  // Sends attempt `index` once the rate limits, the breakers and the budgets allow it.
+  void Launch(std::size_t index);
+  void NoteAttemptEnd(AttemptState& attempt);
+  // Slots, retries, hedges and stage deadlines (request_slots.cpp).
+  void OnSlotAttemptEnded(std::size_t index, Result<Completion> result);
+  void ResolveSlot(std::size_t slot, std::size_t index, Result<Completion> result);
+  bool SlotRunning(std::size_t slot) const;
+  bool ScheduleRetry(std::size_t slot, const AttemptState& attempt, const Error& error);
+  void ScheduleHedge(std::size_t slot, const AttemptState& attempt);
+  void CancelSlotTimers(Slot& slot);
+  void CancelStageTimers();
+  bool AnyRetryPending() const;
+  bool FallbackWouldRun(std::size_t slot) const;
+  void OnStageTimeout();
+  const RetryPolicy& RetryPolicyFor(const ModelSpec& spec) const;
+  Result<void> SkipOpenCircuits();
   const Query& QueryFor(const AttemptState& attempt) const;
   std::optional<Error> ReserveBudget(AttemptState& attempt);
   void SettleBudget(AttemptState& attempt, double actual_usd);
@@ -178,6 +237,10 @@ class Request {
   net::Clock::time_point started_;
   net::Clock::time_point deadline_;
   net::TimerId deadline_timer_ = 0;
+  // Every model open: the time the first circuit turns half-open, when the host asked to wait
+  // for it (BreakerPolicy::wait_for_half_open).
+  std::optional<net::Clock::time_point> route_again_at_;
+  net::TimerId route_timer_ = 0;
   std::vector<AttemptState> attempts_;
 
   // The stage being run.
@@ -185,6 +248,8 @@ class Request {
   std::size_t stage_first_attempt_ = 0;  // index into attempts_
   std::size_t stage_started_ = 0;        // attempts of this stage started so far
   net::TimerId stagger_timer_ = 0;
+  net::TimerId stage_timer_ = 0;
+  std::vector<Slot> slots_;
   std::vector<Candidate> candidates_;           // in arrival order
   std::vector<std::size_t> candidate_attempt_;  // candidates_[i] came from attempts_[this[i]]
   Decision last_decision_;                      // the stage rule's latest verdict

@@ -51,7 +51,7 @@ void Request::StartVerification(Decision decision) {
   const std::vector<std::string> verifiers = stage.verifiers;
   for (const std::string& model : verifiers) {
     if (finished_) return;
-    StartAttempt(model, /*verifier=*/true);
+    StartAttempt(model, /*verifier=*/true, AttemptRole{kNoSlot, 0, false});
   }
 }
 

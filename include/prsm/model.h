@@ -56,6 +56,8 @@ struct ModelSpec {
   std::map<std::string, double> domain_quality;
   /// Prior typical latency of a whole answer; 0 = unknown.
   std::chrono::milliseconds typical_latency{0};
+  /// This model's retry policy and rate limits (see prsm/resilience.h).
+  ModelResilience resilience;
 
   /// The wire id: `provider_model` if set, else `name`.
   const std::string& wire_model() const noexcept {

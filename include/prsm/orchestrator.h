@@ -40,11 +40,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "prsm/consensus.h"
 #include "prsm/export.h"
 #include "prsm/model.h"
 #include "prsm/provider.h"
+#include "prsm/resilience.h"
 #include "prsm/routing.h"
 #include "prsm/status.h"
 #include "prsm/types.h"
@@ -114,6 +116,22 @@ struct OrchestratorOptions {
   Budget budget;
   /// How many finished requests Feedback() can still reach (the oldest are forgotten).
   std::size_t feedback_window = 10000;
+
+  // Resilience (prsm/resilience.h; docs/RESILIENCE.md).
+  /// Retries of failed attempts; a model's ModelResilience::retry and a query's
+  /// QueryContext::retry override it.
+  RetryPolicy retry;
+  /// The orchestrator-wide cap on retries in progress.
+  RetryBudget retry_budget;
+  /// Circuit breakers per model and per provider endpoint.
+  BreakerPolicy breaker;
+  /// Hedged requests (off by default).
+  HedgePolicy hedge;
+  /// Rate limits per provider id (an API key is usually one provider), in addition to each
+  /// model's ModelResilience::rate_limit.
+  std::map<std::string, RateLimit> provider_rate_limits;
+  /// Called on the loop thread when a breaker changes state; must not block. Also logged.
+  std::function<void(const CircuitEvent&)> on_circuit_change;
 };
 
 /// The callback of `Submit()` and `Stream()`.
@@ -171,6 +189,11 @@ struct OrchestratorStats {
   std::uint64_t budget_refusals = 0;  ///< Attempts not sent for lack of budget.
   /// Spent in the current Budget window (0 without a budget).
   double budget_window_spent_usd = 0.0;
+  std::uint64_t retries = 0;             ///< Retry attempts started.
+  std::uint64_t retries_refused = 0;     ///< Retries not made: over the RetryBudget.
+  std::uint64_t hedges = 0;              ///< Hedge attempts started.
+  std::uint64_t circuit_rejections = 0;  ///< Attempts not sent because a circuit was open.
+  std::uint64_t rate_limited = 0;        ///< Attempts that waited for, or failed on, a rate limit.
   std::map<std::string, ModelTotals> by_model;
 };
 
@@ -223,6 +246,10 @@ class PRSM_EXPORT MultiLLMOrchestrator {
 
   /// Running totals. Thread-safe.
   OrchestratorStats stats() const;
+
+  /// Every circuit breaker that has seen an attempt: models by name, provider endpoints as
+  /// "provider:<id>". Thread-safe; a snapshot.
+  std::vector<CircuitStatus> circuits() const;
 
   /// Tells the routing strategy how good the answer of request `request_id` was (`score` in
   /// [0, 1], e.g. 1 = correct): how strategies learn. Thread-safe; returns at once.

@@ -45,6 +45,7 @@
 #include "prsm/providers/gemini.h"
 #include "prsm/providers/ollama.h"
 #include "prsm/providers/openai.h"
+#include "prsm/resilience.h"
 #include "prsm/routing.h"
 #include "prsm/status.h"
 #include "prsm/types.h"

@@ -58,6 +58,10 @@ struct PlanStage {
   /// otherwise (so a kOnRejection stage may follow).
   std::vector<std::string> verifiers;
   double verify_threshold = 0.5;
+  /// The stage's own deadline, from its start (0 = none): attempts still running then are
+  /// stopped (kDeadlineExceeded) and the stage decides with what arrived. Capped, like every
+  /// attempt, by the request's deadline.
+  std::chrono::milliseconds timeout{0};
 };
 
 /// The strategy's answer: stages in order, and why.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "prsm/export.h"
+#include "prsm/resilience.h"
 #include "prsm/status.h"
 
 namespace prsm {
@@ -218,6 +219,10 @@ struct QueryContext {
   std::optional<double> max_cost_usd;
   /// Lowest acceptable expected quality in [0, 1] (read by quality-aware strategies).
   std::optional<double> min_quality;
+  /// This query's retry policy, overriding the model's and the orchestrator's (e.g.
+  /// `RetryPolicy{0}`-like settings for a query that must not be retried). Checked when the
+  /// query starts (kInvalidArgument).
+  std::optional<RetryPolicy> retry;
 };
 
 /// What a host asks: the request to send and the context to route it by.

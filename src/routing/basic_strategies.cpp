@@ -36,14 +36,14 @@ class SingleModelRouting final : public RoutingStrategy {
     const std::vector<ModelSpec>& models = context.models.models();
     RoutePlan plan;
     plan.stages.push_back(
-        {{models.front().name}, StageTrigger::kOnFailureOrRejection, {}, {}, {}, 0.5});
+        {{models.front().name}, StageTrigger::kOnFailureOrRejection, {}, {}, {}, 0.5, {}});
     if (!fallback_ || models.size() == 1) {
       plan.explanation = fmt::format("ask the preferred model '{}'", models.front().name);
       return plan;
     }
     std::string order = models.front().name;
     for (std::size_t i = 1; i < models.size(); ++i) {
-      plan.stages.push_back({{models[i].name}, StageTrigger::kOnFailure, {}, {}, {}, 0.5});
+      plan.stages.push_back({{models[i].name}, StageTrigger::kOnFailure, {}, {}, {}, 0.5, {}});
       order += " -> " + models[i].name;
     }
     plan.explanation = fmt::format("ask the preferred model; on failure, the next: {}", order);

@@ -86,6 +86,11 @@ void FakeProviderServer::SetScript(const std::string& model, ModelScript script)
   impl_->state.SetScript(model, std::move(script));
 }
 
+void FakeProviderServer::SetScriptSequence(const std::string& model,
+                                           std::vector<ModelScript> scripts) {
+  impl_->state.SetScriptSequence(model, std::move(scripts));
+}
+
 void FakeProviderServer::ClearScript(const std::string& model) { impl_->state.ClearScript(model); }
 
 void FakeProviderServer::SetDefaultScript(ModelScript script) {

@@ -110,6 +110,11 @@ struct ScriptedToolCall {
 struct ModelScript {
   /// Delay between reading the whole request and sending the first response byte (a timer).
   std::chrono::milliseconds latency{0};
+  /// A heavy tail: when > 0, every response whose server-wide sequence number (the n in
+  /// `chatcmpl-<n>`) is a multiple of `slow_every` waits `slow_latency` instead of `latency`
+  /// (slow_every = 100: 1% of calls are slow). Deterministic, so benchmarks repeat.
+  std::size_t slow_every = 0;
+  std::chrono::milliseconds slow_latency{0};
   /// HTTP status, 200..599. With kNormal, a status >= 400 sends a protocol error body.
   int status = 200;
   /// Non-empty: sent verbatim as `Retry-After: <value>` (CR and LF are replaced by spaces).
@@ -233,6 +238,10 @@ class FakeProviderServer {
   /// Sets the script for `model` (exact, case-sensitive name), replacing any previous one.
   /// Takes effect for requests read after this call returns.
   void SetScript(const std::string& model, ModelScript script);
+  /// Scripts in turn: the k-th request for `model` read after this call (0-based) is answered
+  /// by scripts[k], every later one by the last (e.g. {503, 503, 200}: fails twice, then
+  /// answers). Replaces any script of `model`; an empty list removes them.
+  void SetScriptSequence(const std::string& model, std::vector<ModelScript> scripts);
   /// Removes `model`'s script, so it falls back to the default script.
   void ClearScript(const std::string& model);
   /// The script for models that have none of their own (initially `ModelScript{}`).
@@ -267,7 +276,7 @@ class FakeProviderServer {
 
 /// Parses a script file:
 ///   {"default": {<script>}, "models": {"<model>": {<script>}, ...}}
-/// where <script> has the optional keys latency_ms, status,
+/// where <script> has the optional keys latency_ms, slow_every, slow_latency_ms, status,
 /// retry_after, text, tool_calls, prompt_tokens, completion_tokens, cached_tokens,
 /// reasoning_tokens, finish_reason, body ("normal", "truncated", "malformed", "huge", "empty",
 /// "reset", "error", "reset_mid_body", "html"), huge_bytes, content_type, trickle_pieces,

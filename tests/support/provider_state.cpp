@@ -1,5 +1,6 @@
 #include "provider_state.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace prsm::testing::fake {
@@ -10,12 +11,28 @@ ProviderState::ProviderState(std::size_t max_recorded)
 void ProviderState::SetScript(const std::string& model, ModelScript script) {
   auto shared = std::make_shared<const ModelScript>(std::move(script));
   std::lock_guard<std::mutex> lock(mutex_);
+  sequences_.erase(model);
   scripts_[model] = std::move(shared);
+}
+
+void ProviderState::SetScriptSequence(const std::string& model, std::vector<ModelScript> scripts) {
+  Sequence sequence;
+  for (ModelScript& script : scripts) {
+    sequence.scripts.push_back(std::make_shared<const ModelScript>(std::move(script)));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  scripts_.erase(model);
+  if (sequence.scripts.empty()) {
+    sequences_.erase(model);
+  } else {
+    sequences_[model] = std::move(sequence);
+  }
 }
 
 void ProviderState::ClearScript(const std::string& model) {
   std::lock_guard<std::mutex> lock(mutex_);
   scripts_.erase(model);
+  sequences_.erase(model);
 }
 
 void ProviderState::SetDefaultScript(ModelScript script) {
@@ -32,6 +49,12 @@ std::shared_ptr<const ModelScript> ProviderState::Admit(const std::string& model
   if (max_recorded_ > 0) {
     if (recorded_.size() == max_recorded_) recorded_.pop_front();
     recorded_.push_back(std::move(record));
+  }
+  if (auto sequence = sequences_.find(model); sequence != sequences_.end()) {
+    Sequence& steps = sequence->second;
+    const std::size_t k = std::min(steps.next, steps.scripts.size() - 1);
+    ++steps.next;
+    return steps.scripts[k];
   }
   const auto it = scripts_.find(model);
   return it != scripts_.end() ? it->second : default_script_;

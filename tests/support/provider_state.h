@@ -26,6 +26,9 @@ class ProviderState {
   explicit ProviderState(std::size_t max_recorded);
 
   void SetScript(const std::string& model, ModelScript script);
+  /// The k-th request for `model` (from now, 0-based) is answered by scripts[k], and every
+  /// request after the last by the last one. Replaces any script of `model`.
+  void SetScriptSequence(const std::string& model, std::vector<ModelScript> scripts);
   void ClearScript(const std::string& model);
   void SetDefaultScript(ModelScript script);
 
@@ -47,6 +50,11 @@ class ProviderState {
   const std::size_t max_recorded_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const ModelScript>, std::less<>> scripts_;
+  struct Sequence {
+    std::vector<std::shared_ptr<const ModelScript>> scripts;
+    std::size_t next = 0;
+  };
+  std::map<std::string, Sequence, std::less<>> sequences_;
   std::shared_ptr<const ModelScript> default_script_;
   std::map<std::string, std::uint64_t, std::less<>> counts_;
   std::uint64_t total_ = 0;

@@ -79,6 +79,12 @@ class ScriptParser {
   bool ParseField(const std::string& key, const Value& v, const std::string& path, ModelScript* s) {
     if (key == "latency_ms") {
       return Milliseconds(v, path, &s->latency);
+    } else if (key == "slow_latency_ms") {
+      return Milliseconds(v, path, &s->slow_latency);
+    } else if (key == "slow_every") {
+      std::uint64_t every = 0;
+      if (!Unsigned(v, path, std::numeric_limits<std::uint32_t>::max(), &every)) return false;
+      s->slow_every = static_cast<std::size_t>(every);
     } else if (key == "chunk_latency_ms") {
       return Milliseconds(v, path, &s->chunk_latency);
     } else if (key == "stall_before_first_token_ms") {

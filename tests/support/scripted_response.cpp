@@ -176,7 +176,9 @@ HttpResponse RenderScripted(const Protocol& protocol, const ModelScript& script,
                             const DecodedCall& call, std::uint64_t seq, std::int64_t created) {
   HttpResponse response;
   response.status = script.status;
-  response.delay = std::max(script.latency, std::chrono::milliseconds::zero());
+  const bool slow = script.slow_every > 0 && seq % script.slow_every == 0;
+  response.delay =
+      std::max(slow ? script.slow_latency : script.latency, std::chrono::milliseconds::zero());
   const bool streams = Streams(script, call);
   CallOptions plain = call.options;
   plain.stream = false;
