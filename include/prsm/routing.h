@@ -231,10 +231,16 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeIntelligentRouting(
 ///   ("learned-acceptance"): a logistic model over cheap features of the answer and the query
 ///   (answer extractable under `accept.answer`, an explicit final-answer marker, length,
 ///   truncation at max_tokens, hedging words, false arithmetic claims "a op b = c", the query's
-///   complexity, domain, maths/code/reasoning cues and multiple choice), trained online from
-///   Feedback(), accepting when its predicted probability reaches a threshold calibrated so the
-///   accepted answers' mean score reaches `target_quality` on what it has seen (minus one
-///   standard error, so a small sample does not flatter it). Exploration: until the model has
+///   complexity, domain, maths/code/reasoning cues and multiple choice) and of the answer's
+///   usage (Completion::usage output and reasoning tokens, and the output relative to what the
+///   model typically spends on the query's domain, a norm Observe() learns from every answer),
+///   trained online from Feedback(), accepting when its predicted probability reaches a
+///   threshold calibrated so the accepted answers' mean score reaches `target_quality` on what
+///   it has seen (minus one standard error, so a small sample does not flatter it), resting on
+///   at least 5 labelled answers at or above the threshold (so with fewer than 5 right answers
+///   it accepts nothing, whatever `min_calibration_labels` says). With few labels (under four
+///   per feature) the threshold is calibrated on out-of-fold predictions (5 folds), which
+///   in-sample ones would flatter. Exploration: until the model has
 ///   `min_calibration_labels` labels it accepts nothing, so every query escalates and every
 ///   cheap answer meets a final answer to be labelled by. A calibrated model with no threshold
 ///   reaching the target accepts nothing; after 3 x `min_calibration_labels` labels it leaves
@@ -247,7 +253,9 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeIntelligentRouting(
 /// a final answer scoring at least 0.5 (or has no extractable answer then), and not labelled
 /// when it disagrees with a final answer scoring below 0.5. The strategy creates and shares the
 /// stages' rules (PlanStage::rule) and both run on the loop thread, so the rules read what it
-/// learned. SaveState/LoadState keep the learned weights, thresholds and labelled examples.
+/// learned. SaveState/LoadState keep the learned weights, thresholds, labelled examples and
+/// token norms (format "prsm-cascade-routing", version 2; LoadState refuses a version-1 state,
+/// whose examples lack the usage features, with kInvalidArgument: start afresh).
 struct CascadeOptions {
   std::vector<std::string> models;
   std::size_t samples = 3;

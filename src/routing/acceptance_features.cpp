@@ -235,7 +235,7 @@ bool HasFinalAnswerMarker(std::string_view text) {
 }
 
 AcceptanceFeatures ComputeAcceptanceFeatures(std::string_view text, bool truncated,
-                                             const QueryFeatures& query,
+                                             const AnswerEffort& effort, const QueryFeatures& query,
                                              const AnswerFormat& format) {
   static constexpr std::string_view kDomains[] = {"math",  "code",    "science", "finance",
                                                   "legal", "medical", "writing"};
@@ -277,6 +277,16 @@ AcceptanceFeatures ComputeAcceptanceFeatures(std::string_view text, bool truncat
   }
   x[21] = std::min(1.0, static_cast<double>(arithmetic.checked) / 10.0);
   x[23] = std::log1p(static_cast<double>(query.prompt_tokens)) / 8.0;
+  // [24] the output tokens the model spent, reasoning included (when the provider reports none,
+  // the visible text's estimate, so that "not reported" does not read as "very short");
+  // [25] its reasoning tokens; [26] its output relative to what it typically spends, clamped
+  // to 3 standard deviations.
+  const double output_tokens =
+      effort.output_tokens > 0 ? static_cast<double>(effort.output_tokens) : tokens;
+  x[24] = std::log1p(output_tokens) / 10.0;
+  x[25] =
+      std::log1p(static_cast<double>(std::max<std::int64_t>(effort.reasoning_tokens, 0))) / 10.0;
+  x[26] = std::isfinite(effort.relative) ? std::clamp(effort.relative, -3.0, 3.0) / 3.0 : 0.0;
   return x;
 }
 

@@ -1,7 +1,8 @@
 // Logistic regression fitted by Newton's method (IRLS, ridge-regularised) on a window of recent
-// labelled answers, and the threshold calibration (see acceptance_model.h). With 20 features
+// labelled answers, and the threshold calibration (see acceptance_model.h). With 27 features
 // and at most a few thousand examples a refit costs a few milliseconds; refits are amortised
-// so the cost per label stays in microseconds.
+// so the cost per label stays in microseconds. While the sample is small (at most 4 x 27
+// examples) a refit also fits 5 folds, on at most a hundred examples each.
 #include "routing/acceptance_model.h"
 
 #include <algorithm>
@@ -18,15 +19,26 @@ namespace {
 
 constexpr std::size_t kN = kAcceptanceFeatureCount;
 // Ridge penalty: keeps the fit finite when a feature separates the labels perfectly (a handful
-// of examples often do) and shrinks one-hot domains that are rare. The bias is barely
-// penalised, so the base rate is learned freely.
-constexpr double kRidge = 0.3;
+// of examples often do) and shrinks one-hot domains that are rare. It penalises each weight
+// times its feature's standard deviation over the examples (the usual standardised ridge), so
+// a feature's scale does not decide how much it may count: a log token count that varies by
+// 0.2 across answers is judged like a yes/no feature. The bias is barely penalised, so the
+// base rate is learned freely.
+constexpr double kRidge = 1.0;
 constexpr double kBiasRidge = 0.01;
-double Ridge(std::size_t i) { return i == 0 ? kBiasRidge : kRidge; }
+// The smallest variance a penalty uses: a (nearly) constant feature still gets a penalty.
+constexpr double kMinVariance = 0.01;
 constexpr int kNewtonSteps = 12;
 // Fewest accepted examples a threshold may rest on, and the margin (standard errors).
 constexpr std::size_t kMinAccepted = 5;
 constexpr double kMarginZ = 1.0;
+// Out-of-fold calibration (kFolds folds) while there are fewer than four examples per feature,
+// where in-sample predictions flatter the model most; beyond, in-sample calibration with its margin
+// (kMarginZ) is accurate enough and cheaper.
+constexpr std::size_t kFolds = 5;
+constexpr std::size_t kCrossFitMax = 4 * kN;
+
+using Examples = std::deque<std::pair<AcceptanceFeatures, double>>;
 
 double Sigmoid(double z) {
   if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
@@ -61,6 +73,98 @@ bool Solve(std::array<std::array<double, kN>, kN> a, std::array<double, kN> b,
   return true;
 }
 
+double Dot(const AcceptanceFeatures& w, const AcceptanceFeatures& x) {
+  double z = 0.0;
+  for (std::size_t i = 0; i < kN; ++i) z += w[i] * x[i];
+  return z;
+}
+
+// Whether example `i` takes part in a fit that leaves out fold `fold` of `folds` (none: 0).
+bool InFit(std::size_t i, std::size_t folds, std::size_t fold) {
+  return folds == 0 || i % folds != fold;
+}
+
+// The ridge penalty of each weight over `examples` (see kRidge).
+AcceptanceFeatures Ridges(const Examples& examples) {
+  AcceptanceFeatures sum{};
+  AcceptanceFeatures square{};
+  for (const auto& example : examples) {
+    for (std::size_t i = 0; i < kN; ++i) {
+      sum[i] += example.first[i];
+      square[i] += example.first[i] * example.first[i];
+    }
+  }
+  AcceptanceFeatures ridge{};
+  const auto n = static_cast<double>(std::max<std::size_t>(examples.size(), 1));
+  ridge[0] = kBiasRidge;
+  for (std::size_t i = 1; i < kN; ++i) {
+    const double mean = sum[i] / n;
+    ridge[i] = kRidge * std::max(square[i] / n - mean * mean, kMinVariance);
+  }
+  return ridge;
+}
+
+// The penalised negative log-likelihood under weights `w` of the examples in the fit.
+double Loss(const Examples& examples, const AcceptanceFeatures& ridge, const AcceptanceFeatures& w,
+            std::size_t folds, std::size_t fold) {
+  double loss = 0.0;
+  for (std::size_t k = 0; k < examples.size(); ++k) {
+    if (!InFit(k, folds, fold)) continue;
+    const double z = Dot(w, examples[k].first);
+    // log(1 + e^z) - y z, computed without overflow.
+    loss +=
+        (z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z))) - examples[k].second * z;
+  }
+  for (std::size_t i = 0; i < kN; ++i) loss += 0.5 * ridge[i] * w[i] * w[i];
+  return loss;
+}
+
+// The weights minimising Loss, by damped Newton steps from `w`.
+AcceptanceFeatures Fit(const Examples& examples, const AcceptanceFeatures& ridge,
+                       AcceptanceFeatures w, std::size_t folds, std::size_t fold) {
+  double loss = Loss(examples, ridge, w, folds, fold);
+  for (int step = 0; step < kNewtonSteps; ++step) {
+    std::array<std::array<double, kN>, kN> hessian{};
+    std::array<double, kN> gradient{};
+    for (std::size_t k = 0; k < examples.size(); ++k) {
+      if (!InFit(k, folds, fold)) continue;
+      const auto& [x, y] = examples[k];
+      const double p = Sigmoid(Dot(w, x));
+      const double s = p * (1.0 - p);
+      for (std::size_t i = 0; i < kN; ++i) {
+        if (x[i] == 0.0) continue;
+        gradient[i] += (p - y) * x[i];
+        for (std::size_t j = i; j < kN; ++j) hessian[i][j] += s * x[i] * x[j];
+      }
+    }
+    for (std::size_t i = 0; i < kN; ++i) {
+      for (std::size_t j = 0; j < i; ++j) hessian[i][j] = hessian[j][i];
+      hessian[i][i] += ridge[i];
+      gradient[i] += ridge[i] * w[i];
+    }
+    std::array<double, kN> delta{};
+    if (!Solve(hessian, gradient, delta)) break;
+    // Damped: halve the step until the loss does not increase (plain Newton overshoots when
+    // the predictions saturate).
+    bool improved = false;
+    double scale = 1.0;
+    for (int halving = 0; halving < 20 && !improved; ++halving, scale *= 0.5) {
+      AcceptanceFeatures candidate = w;
+      for (std::size_t i = 0; i < kN; ++i) candidate[i] -= scale * delta[i];
+      const double candidate_loss = Loss(examples, ridge, candidate, folds, fold);
+      if (std::isfinite(candidate_loss) && candidate_loss <= loss) {
+        improved = true;
+        const double gain = loss - candidate_loss;
+        w = candidate;
+        loss = candidate_loss;
+        if (gain < 1e-9 * (1.0 + loss)) step = kNewtonSteps;  // converged
+      }
+    }
+    if (!improved) break;
+  }
+  return w;
+}
+
 }  // namespace
 
 std::optional<double> CalibrateThreshold(std::vector<std::pair<double, double>> examples,
@@ -87,9 +191,7 @@ AcceptanceModel::AcceptanceModel(AcceptanceSettings settings) : settings_(settin
 }
 
 double AcceptanceModel::Probability(const AcceptanceFeatures& x) const {
-  double z = 0.0;
-  for (std::size_t i = 0; i < kN; ++i) z += weights_[i] * x[i];
-  return Sigmoid(z);
+  return Sigmoid(Dot(weights_, x));
 }
 
 bool AcceptanceModel::Accepts(const AcceptanceFeatures& x) const {
@@ -106,66 +208,27 @@ void AcceptanceModel::Add(const AcceptanceFeatures& x, double label) {
   if (since_refit_ >= 1 + examples_.size() / 32 || labels_ == settings_.min_labels) Refit();
 }
 
-double AcceptanceModel::Loss(const AcceptanceFeatures& w) const {
-  double loss = 0.0;
-  for (const auto& [x, y] : examples_) {
-    double z = 0.0;
-    for (std::size_t i = 0; i < kN; ++i) z += w[i] * x[i];
-    // log(1 + e^z) - y z, computed without overflow.
-    loss += (z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z))) - y * z;
-  }
-  for (std::size_t i = 0; i < kN; ++i) loss += 0.5 * Ridge(i) * w[i] * w[i];
-  return loss;
-}
-
 void AcceptanceModel::Refit() {
   since_refit_ = 0;
   if (examples_.empty()) return;
-  AcceptanceFeatures w = weights_;
-  double loss = Loss(w);
-  for (int step = 0; step < kNewtonSteps; ++step) {
-    std::array<std::array<double, kN>, kN> hessian{};
-    std::array<double, kN> gradient{};
-    for (const auto& [x, y] : examples_) {
-      double z = 0.0;
-      for (std::size_t i = 0; i < kN; ++i) z += w[i] * x[i];
-      const double p = Sigmoid(z);
-      const double s = p * (1.0 - p);
-      for (std::size_t i = 0; i < kN; ++i) {
-        if (x[i] == 0.0) continue;
-        gradient[i] += (p - y) * x[i];
-        for (std::size_t j = i; j < kN; ++j) hessian[i][j] += s * x[i] * x[j];
-      }
-    }
-    for (std::size_t i = 0; i < kN; ++i) {
-      for (std::size_t j = 0; j < i; ++j) hessian[i][j] = hessian[j][i];
-      hessian[i][i] += Ridge(i);
-      gradient[i] += Ridge(i) * w[i];
-    }
-    std::array<double, kN> delta{};
-    if (!Solve(hessian, gradient, delta)) break;
-    // Damped: halve the step until the loss does not increase (plain Newton overshoots when
-    // the predictions saturate).
-    bool improved = false;
-    double scale = 1.0;
-    for (int halving = 0; halving < 20 && !improved; ++halving, scale *= 0.5) {
-      AcceptanceFeatures candidate = w;
-      for (std::size_t i = 0; i < kN; ++i) candidate[i] -= scale * delta[i];
-      const double candidate_loss = Loss(candidate);
-      if (std::isfinite(candidate_loss) && candidate_loss <= loss) {
-        improved = true;
-        const double gain = loss - candidate_loss;
-        w = candidate;
-        loss = candidate_loss;
-        if (gain < 1e-9 * (1.0 + loss)) step = kNewtonSteps;  // converged
-      }
-    }
-    if (!improved) break;
-  }
-  weights_ = w;
+  const AcceptanceFeatures ridge = Ridges(examples_);
+  const std::size_t n = examples_.size();
+  weights_ = Fit(examples_, ridge, weights_, 0, 0);
   std::vector<std::pair<double, double>> scored;
-  scored.reserve(examples_.size());
-  for (const auto& [x, y] : examples_) scored.emplace_back(Probability(x), y);
+  scored.reserve(n);
+  if (n < 2 * kFolds || n > kCrossFitMax) {
+    for (const auto& [x, y] : examples_) scored.emplace_back(Probability(x), y);
+  } else {
+    // A small sample: in-sample predictions of a few dozen examples flatter the model (its
+    // wrong answers look more recognisable than new ones will), so the threshold is calibrated
+    // on out-of-fold predictions. Each fold starts from the full fit: a few Newton steps.
+    for (std::size_t fold = 0; fold < kFolds; ++fold) {
+      const AcceptanceFeatures w = Fit(examples_, ridge, weights_, kFolds, fold);
+      for (std::size_t i = fold; i < n; i += kFolds) {
+        scored.emplace_back(Sigmoid(Dot(w, examples_[i].first)), examples_[i].second);
+      }
+    }
+  }
   threshold_ =
       CalibrateThreshold(std::move(scored), settings_.target_quality, kMinAccepted, kMarginZ);
 }

@@ -1,8 +1,10 @@
 // routing/acceptance_model.h — the cascade's learned acceptance test for one cheap model: a
-// logistic model over AcceptanceFeatures, trained online from labelled answers (label = the
-// answer's score in [0, 1]), and an acceptance threshold on its predicted probability,
-// calibrated so that the answers it would have accepted among those it has seen reach
-// `target_quality` on average (with a margin for small samples, see CalibrateThreshold).
+// logistic model over AcceptanceFeatures (ridge-penalised on standardised weights), trained
+// online from labelled answers (label = the answer's score in [0, 1]), and an acceptance
+// threshold on its predicted probability, calibrated so that the answers it would have accepted
+// among those it has seen reach `target_quality` on average (with a margin for small samples,
+// see CalibrateThreshold), resting on at least 5 such answers. While it has fewer than four
+// examples per feature, the threshold is calibrated on out-of-fold (5-fold) predictions.
 //
 // Until it has `min_labels` labels it is not calibrated and accepts nothing: the cascade then
 // escalates every query, so every cheap answer meets a strong one and gets a label.
@@ -63,9 +65,6 @@ class AcceptanceModel {
                                       AcceptanceSettings settings);
 
  private:
-  // The penalised negative log-likelihood of the examples under weights `w`.
-  double Loss(const AcceptanceFeatures& w) const;
-
   AcceptanceSettings settings_;
   AcceptanceFeatures weights_{};
   std::optional<double> threshold_;

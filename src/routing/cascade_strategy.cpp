@@ -2,8 +2,10 @@
 // CascadeOptions in routing.h for the semantics). The strategy owns what it learns (one
 // acceptance model per cheap model, one agreement calibration per cheap group) and hands the
 // stages rules that read it: a rule object per plan for the learned test (it needs the query's
-// features), cached vote rules rebuilt when a calibrated threshold moves. Rules and strategy
-// run on the orchestrator's loop thread, so sharing needs no locks.
+// features), cached vote rules rebuilt when a calibrated threshold moves. It also keeps, from
+// every answer Observe() sees, how many output tokens each model typically spends (TokenNorms),
+// which the learned test reads. Rules and strategy run on the orchestrator's loop thread, so
+// sharing needs no locks.
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -15,6 +17,7 @@
 #include "routing/acceptance_model.h"
 #include "routing/eligibility.h"
 #include "routing/state_json.h"
+#include "routing/token_norms.h"
 
 namespace prsm {
 
@@ -22,9 +25,13 @@ namespace {
 
 using routing::AcceptanceFeatures;
 using routing::AcceptanceModel;
+using routing::TokenNorms;
 
 constexpr std::string_view kStateFormat = "prsm-cascade-routing";
-constexpr std::int64_t kStateVersion = 1;
+// Version 2: the learned test's features include the answer's usage (acceptance_features.h),
+// and the state keeps the models' token norms. A version-1 state cannot be migrated (its
+// examples lack the usage they were computed without), so loading one is refused.
+constexpr std::int64_t kStateVersion = 2;
 // A final answer scoring at least this is taken as right when labelling the cheap answers.
 constexpr double kRightScore = 0.5;
 // Agreement calibration: examples kept per group, fewest accepted behind a threshold, margin.
@@ -42,12 +49,20 @@ bool Truncated(const Usage& usage, FinishReason reason, const Query& query) {
   return max_tokens && *max_tokens > 0 && usage.output_tokens >= *max_tokens;
 }
 
+routing::AnswerEffort EffortOf(const TokenNorms& norms, const std::string& model,
+                               const std::string& domain, const Usage& usage) {
+  return routing::AnswerEffort{usage.output_tokens, usage.reasoning_tokens,
+                               norms.Relative(model, domain, usage)};
+}
+
 // The learned acceptance test of one cheap stage for one query.
 class LearnedAcceptanceRule final : public ConsensusRule {
  public:
-  LearnedAcceptanceRule(std::shared_ptr<const AcceptanceModel> model, QueryFeatures features,
+  LearnedAcceptanceRule(std::shared_ptr<const AcceptanceModel> model,
+                        std::shared_ptr<const TokenNorms> norms, QueryFeatures features,
                         AnswerFormat format, Query query_limits)
       : model_(std::move(model)),
+        norms_(std::move(norms)),
         features_(std::move(features)),
         format_(std::move(format)),
         query_(std::move(query_limits)) {}
@@ -62,19 +77,23 @@ class LearnedAcceptanceRule final : public ConsensusRule {
     Decision decision;
     std::optional<std::size_t> best;
     double best_p = -1.0;
+    routing::AnswerEffort best_effort;
     std::size_t successes = 0;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const Candidate& candidate = candidates[i];
       if (!candidate.result) continue;
       ++successes;
       const Completion& completion = *candidate.result;
+      const routing::AnswerEffort effort =
+          EffortOf(*norms_, candidate.model, features_.domain, completion.usage);
       const AcceptanceFeatures x = routing::ComputeAcceptanceFeatures(
-          completion.text, Truncated(completion.usage, completion.finish_reason, query_), features_,
-          format_);
+          completion.text, Truncated(completion.usage, completion.finish_reason, query_), effort,
+          features_, format_);
       const double p = model_->Probability(x);
       if (p > best_p) {
         best = i;
         best_p = p;
+        best_effort = effort;
       }
     }
     if (!best) {
@@ -96,14 +115,20 @@ class LearnedAcceptanceRule final : public ConsensusRule {
       return decision;
     }
     decision.accepted = best_p >= *model_->threshold();
-    decision.explanation = fmt::format(
-        "learned acceptance: '{}' answer predicted right with p = {:.3f} {} {:.3f}",
-        candidates[*best].model, best_p, decision.accepted ? ">=" : "<", *model_->threshold());
+    const std::string effort = best_effort.output_tokens > 0
+                                   ? fmt::format(" ({} output tokens, {:+.1f} sd from its typical)",
+                                                 best_effort.output_tokens, best_effort.relative)
+                                   : std::string();
+    decision.explanation =
+        fmt::format("learned acceptance: '{}' answer{} predicted right with p = {:.3f} {} {:.3f}",
+                    candidates[*best].model, effort, best_p, decision.accepted ? ">=" : "<",
+                    *model_->threshold());
     return decision;
   }
 
  private:
   std::shared_ptr<const AcceptanceModel> model_;
+  std::shared_ptr<const TokenNorms> norms_;
   QueryFeatures features_;
   AnswerFormat format_;
   Query query_;  // only its request's max_tokens is read
@@ -168,6 +193,19 @@ class CascadeRouting final : public RoutingStrategy {
     return plan;
   }
 
+  // Every answer teaches the norms of its model, labelled or not (no score needed).
+  void Observe(const Query& query, const Result<Response>& outcome) override {
+    if (!outcome || !options_.learn_acceptance || options_.min_confidence) return;
+    std::optional<std::string> domain;
+    for (const Attempt& attempt : outcome->attempts) {
+      if (attempt.outcome != Attempt::Outcome::kSucceeded || attempt.usage.output_tokens <= 0) {
+        continue;
+      }
+      if (!domain) domain = AnalyzeQuery(query).domain;
+      norms_->Add(attempt.model, *domain, attempt.usage);
+    }
+  }
+
   void Feedback(const Query& query, const Response& response, double score) override {
     if (!std::isfinite(score) || response.model.empty() || response.route.stages.size() < 2) {
       return;
@@ -217,9 +255,10 @@ class CascadeRouting final : public RoutingStrategy {
         const FinishReason reason =
             chosen && *chosen == index ? response.completion.finish_reason : FinishReason::kUnknown;
         Acceptor(attempt.model)
-            ->Add(routing::ComputeAcceptanceFeatures(attempt.text,
-                                                     Truncated(attempt.usage, reason, query),
-                                                     features, options_.accept.answer),
+            ->Add(routing::ComputeAcceptanceFeatures(
+                      attempt.text, Truncated(attempt.usage, reason, query),
+                      EffortOf(*norms_, attempt.model, features.domain, attempt.usage), features,
+                      options_.accept.answer),
                   *label);
       }
     }
@@ -262,6 +301,8 @@ class CascadeRouting final : public RoutingStrategy {
         writer.EndObject();
       }
       writer.EndArray();
+      writer.Key("token_norms");
+      norms_->Write(writer);
     });
   }
 
@@ -269,6 +310,13 @@ class CascadeRouting final : public RoutingStrategy {
   Result<void> LoadState(std::string_view state) override {
     json::Document doc;
     if (auto parsed = routing::ParseState(state, kStateFormat, kStateVersion, doc); !parsed) {
+      if (routing::ParseState(state, kStateFormat, 1, doc)) {
+        return Error(ErrorCode::kInvalidArgument,
+                     fmt::format("invalid state: version 1 of '{}' predates the learned "
+                                 "acceptance test's usage features (version {}) and cannot be "
+                                 "migrated; start without it, the cascade relearns from Feedback()",
+                                 kStateFormat, kStateVersion));
+      }
       return parsed.error();
     }
     const json::Path root("state");
@@ -310,8 +358,13 @@ class CascadeRouting final : public RoutingStrategy {
             fmt::format("invalid state: {} has an empty or repeated group", at.ToString()));
       }
     }
+    auto norms_value = json::RequiredArray(doc, "token_norms", root);
+    if (!norms_value) return routing::StateError(norms_value.error());
+    auto norms = TokenNorms::Read(**norms_value, root.Member("token_norms"));
+    if (!norms) return norms.error();
     acceptors_ = std::move(acceptors);
     votes_ = std::move(votes);
+    *norms_ = std::move(*norms);
     vote_rules_.clear();
     return {};
   }
@@ -417,8 +470,8 @@ class CascadeRouting final : public RoutingStrategy {
       }
       Query limits;
       limits.request.max_tokens = query.request.max_tokens;
-      rule = std::make_shared<LearnedAcceptanceRule>(acceptor, features, options_.accept.answer,
-                                                     std::move(limits));
+      rule = std::make_shared<LearnedAcceptanceRule>(acceptor, norms_, features,
+                                                     options_.accept.answer, std::move(limits));
       if (!acceptor->calibrated()) {
         test = fmt::format("learned acceptance learning, {} of {} labels: escalates",
                            acceptor->labels(), options_.min_calibration_labels);
@@ -529,6 +582,8 @@ class CascadeRouting final : public RoutingStrategy {
   std::shared_ptr<const ConsensusRule> plain_vote_rule_;
   std::map<std::string, std::shared_ptr<AcceptanceModel>> acceptors_;
   std::map<std::string, VoteCalibration> votes_;
+  // Shared with the learned rules, which read it; replaced in place by LoadState.
+  const std::shared_ptr<TokenNorms> norms_ = std::make_shared<TokenNorms>();
   // Vote rules by group, with the threshold + min_agreeing each was built for.
   std::map<std::string, std::pair<double, std::shared_ptr<const ConsensusRule>>> vote_rules_;
 };

@@ -1,6 +1,7 @@
 // The cascade: stage structure (order, samples, groups, rules, verifiers, limits), the features
-// of its learned acceptance test (arithmetic claims, hedges, markers), the calibration of the
-// learned test and of group agreement from synthetic Feedback, and its saved state.
+// of its learned acceptance test (arithmetic claims, hedges, markers, the answer's usage against
+// its model's token norms), the calibration of the learned test and of group agreement from
+// synthetic Feedback, and its saved state.
 #include <cmath>
 #include <random>
 
@@ -9,6 +10,7 @@
 #include "prsm/routing.h"
 #include "routing/acceptance_features.h"
 #include "routing/acceptance_model.h"
+#include "routing/token_norms.h"
 #include "routing_test_util.h"
 
 using prsm::Candidate;
@@ -484,7 +486,7 @@ TEST_CASE("cascade rejects bad state and stays unchanged", "[cascade][state]") {
       "{",
       "null",
       text.substr(0, text.size() - 5),
-      replaced("\"version\":1", "\"version\":9"),
+      replaced("\"version\":2", "\"version\":9"),
       replaced("\"format\":\"prsm-cascade-routing\"", "\"format\":\"prsm-learned-routing\""),
       replaced("\"weights\":[", "\"weights\":[1,"),      // one weight too many
       replaced("\"weights\":[", "\"weights\":[\"x\","),  // not a number
@@ -559,4 +561,202 @@ TEST_CASE("cascade stages drop unregistered models", "[cascade]") {
   plan = PlanFor(*prsm::MakeCascadeRouting(options), catalog, Query::FromText("hi"));
   REQUIRE_FALSE(plan);
   CHECK(plan.error().code() == ErrorCode::kFailedPrecondition);
+}
+
+TEST_CASE("the acceptance features include the answer's usage", "[cascade][features]") {
+  using prsm::routing::AnswerEffort;
+  using prsm::routing::ComputeAcceptanceFeatures;
+  prsm::AnswerFormat format;
+  format.kind = prsm::AnswerFormat::Kind::kNumber;
+  const prsm::QueryFeatures query;
+  const std::string text(400, 'a');  // about 100 tokens by the text's estimate
+  auto x = ComputeAcceptanceFeatures(text, false, AnswerEffort{5000, 4000, 1.5}, query, format);
+  CHECK(x[24] == Approx(std::log1p(5000.0) / 10.0));
+  CHECK(x[25] == Approx(std::log1p(4000.0) / 10.0));
+  CHECK(x[26] == Approx(0.5));
+  // Beyond three standard deviations the relative length is clamped.
+  x = ComputeAcceptanceFeatures(text, false, AnswerEffort{5000, 0, -7.0}, query, format);
+  CHECK(x[25] == 0.0);
+  CHECK(x[26] == Approx(-1.0));
+  // No usage reported: the visible text's estimate, and a typical length.
+  x = ComputeAcceptanceFeatures(text, false, AnswerEffort{}, query, format);
+  CHECK(x[24] == Approx(std::log1p(100.0) / 10.0));
+  CHECK(x[26] == 0.0);
+}
+
+TEST_CASE("token norms say how unusual an answer's length is for its model and domain",
+          "[cascade][features]") {
+  using prsm::routing::TokenNorms;
+  auto usage = [](std::int64_t output_tokens) {
+    prsm::Usage u;
+    u.output_tokens = output_tokens;
+    return u;
+  };
+  TokenNorms norms;
+  // Until a norm has kMinCount answers it says nothing.
+  for (std::uint64_t i = 0; i + 1 < TokenNorms::kMinCount; ++i) {
+    norms.Add("mini", "math", usage(i % 2 == 0 ? 800 : 1200));
+  }
+  CHECK(norms.Relative("mini", "math", usage(20000)) == 0.0);
+  norms.Add("mini", "math", usage(1000));
+  CHECK(norms.Relative("mini", "math", usage(20000)) > 3.0);
+  CHECK(std::fabs(norms.Relative("mini", "math", usage(1000))) < 0.5);
+  CHECK(norms.Relative("mini", "math", usage(100)) < -3.0);
+  // Unreported usage is neither learned from nor judged; other models have no norm.
+  norms.Add("mini", "math", usage(0));
+  CHECK(norms.Relative("mini", "math", usage(0)) == 0.0);
+  CHECK(norms.Relative("other", "math", usage(20000)) == 0.0);
+  // A domain where the model is verbose gets its own norm once it has enough answers; until
+  // then the model's overall norm judges it.
+  for (std::uint64_t i = 0; i + 1 < TokenNorms::kMinCount; ++i) {
+    norms.Add("mini", "code", usage(i % 2 == 0 ? 8000 : 12000));
+  }
+  const double before = norms.Relative("mini", "code", usage(10000));
+  norms.Add("mini", "code", usage(10000));
+  CHECK(before > 1.0);
+  CHECK(std::fabs(norms.Relative("mini", "code", usage(10000))) < 0.5);
+  CHECK(norms.Relative("mini", "math", usage(10000)) > 1.0);
+}
+
+namespace {
+
+// A reasoning model whose text never betrays it: every answer looks alike, but the ones it
+// spent many tokens on (it struggled) are right 25% of the time, the others 97%.
+struct EffortSample {
+  Query query;
+  std::string cheap_text;
+  prsm::Usage usage;
+  bool cheap_right = false;
+  std::string strong_text;
+};
+
+EffortSample MakeEffortSample(std::mt19937& rng, int i) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const int gold = 100 + i % 800;
+  EffortSample sample;
+  sample.query = Query::FromText("Compute the remainder when 7^" + std::to_string(1000 + i) +
+                                 " + " + std::to_string(i) + " is divided by 1000.");
+  const bool struggled = u(rng) < 0.4;
+  const double log_tokens = struggled ? std::log(9000.0) + u(rng) * std::log(3.0)
+                                      : std::log(500.0) + u(rng) * std::log(6.0);
+  sample.usage.output_tokens = static_cast<std::int64_t>(std::exp(log_tokens));
+  sample.usage.reasoning_tokens = sample.usage.output_tokens * 9 / 10;
+  sample.cheap_right = u(rng) < (struggled ? 0.25 : 0.97);
+  const int said = sample.cheap_right ? gold : gold + 1 + i % 7;
+  sample.cheap_text = "Reducing modulo 1000.\n#### " + std::to_string(said);
+  sample.strong_text = "Reducing modulo 1000.\n#### " + std::to_string(gold);
+  return sample;
+}
+
+Response EscalatedWithUsage(const EffortSample& sample) {
+  Sample plain;
+  plain.cheap_text = sample.cheap_text;
+  plain.strong_text = sample.strong_text;
+  Response response = Escalated(plain);
+  response.attempts[0].usage = sample.usage;
+  return response;
+}
+
+Candidate AnswerWithUsage(const std::string& text, std::int64_t output_tokens) {
+  Candidate candidate = Answer("cheap", text);
+  candidate.result->usage.output_tokens = output_tokens;
+  candidate.result->usage.reasoning_tokens = output_tokens * 9 / 10;
+  return candidate;
+}
+
+}  // namespace
+
+TEST_CASE("a cascade that learned that long answers are wrong escalates a long one",
+          "[cascade][calibration]") {
+  const ModelCatalog catalog = Models();
+  auto strategy = prsm::MakeCascadeRouting(NumberCascade());
+  std::mt19937 rng(12);
+  for (int i = 0; i < 400; ++i) {
+    const EffortSample sample = MakeEffortSample(rng, i);
+    const Response response = EscalatedWithUsage(sample);
+    strategy->Observe(sample.query, response);  // as the orchestrator does, before Feedback
+    strategy->Feedback(sample.query, response, 1.0);
+  }
+  const EffortSample probe = MakeEffortSample(rng, 7);
+  auto plan = PlanFor(*strategy, catalog, probe.query);
+  REQUIRE(plan);
+  REQUIRE(plan->stages.size() == 2);
+  REQUIRE(plan->stages[0].rule);
+  const std::string text = "Reducing modulo 1000.\n#### 512";
+  const auto short_answer = plan->stages[0].rule->Decide({AnswerWithUsage(text, 1200)});
+  const auto long_answer = plan->stages[0].rule->Decide({AnswerWithUsage(text, 15000)});
+  INFO(short_answer.explanation);
+  INFO(long_answer.explanation);
+  CHECK(short_answer.accepted);
+  CHECK_FALSE(long_answer.accepted);
+  CHECK(long_answer.confidence < short_answer.confidence);
+  CHECK(long_answer.explanation.find("15000 output tokens") != std::string::npos);
+
+  // On held-out answers: most short ones accepted, hardly any long one.
+  int short_seen = 0;
+  int short_accepted = 0;
+  int long_seen = 0;
+  int long_accepted = 0;
+  for (int i = 0; i < 400; ++i) {
+    const EffortSample sample = MakeEffortSample(rng, 1000 + i);
+    auto held_plan = PlanFor(*strategy, catalog, sample.query);
+    REQUIRE(held_plan);
+    const bool accepted =
+        held_plan->stages[0]
+            .rule->Decide({AnswerWithUsage(sample.cheap_text, sample.usage.output_tokens)})
+            .accepted;
+    const bool is_long = sample.usage.output_tokens >= 9000;
+    (is_long ? long_seen : short_seen) += 1;
+    (is_long ? long_accepted : short_accepted) += accepted ? 1 : 0;
+  }
+  CHECK(short_accepted > short_seen / 2);
+  CHECK(long_accepted < long_seen / 10);
+
+  // The token norms are part of the saved state: a restored cascade decides alike.
+  auto state = strategy->SaveState();
+  REQUIRE(state);
+  CHECK(state->find("\"token_norms\":[{\"model\":\"cheap\"") != std::string::npos);
+  auto restored = prsm::MakeCascadeRouting(NumberCascade());
+  REQUIRE(restored->LoadState(*state));
+  CHECK(*restored->SaveState() == *state);
+  auto restored_plan = PlanFor(*restored, catalog, probe.query);
+  REQUIRE(restored_plan);
+  const auto again = restored_plan->stages[0].rule->Decide({AnswerWithUsage(text, 15000)});
+  CHECK(again.explanation == long_answer.explanation);
+}
+
+TEST_CASE("cascade refuses a version-1 state and bad token norms", "[cascade][state]") {
+  auto strategy = prsm::MakeCascadeRouting(NumberCascade());
+  std::mt19937 rng(13);
+  for (int i = 0; i < 20; ++i) {
+    const EffortSample sample = MakeEffortSample(rng, i);
+    const Response response = EscalatedWithUsage(sample);
+    strategy->Observe(sample.query, response);
+    strategy->Feedback(sample.query, response, 1.0);
+  }
+  const std::string text = *strategy->SaveState();
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    return prsm::test::Replaced(text, from, to);
+  };
+  // A state saved before the usage features: refused, saying why.
+  const prsm::Error old =
+      prsm::test::CheckLoadRefused(*strategy, replaced("\"version\":2", "\"version\":1"), text);
+  CHECK(old.message().find("version 1") != std::string::npos);
+  CHECK(old.message().find("usage features") != std::string::npos);
+  const std::vector<std::string> bad = {
+      replaced("\"token_norms\":", "\"token_normz\":"),  // missing
+      replaced("\"token_norms\":[",
+               "\"token_norms\":[{\"model\":\"\",\"count\":1,\"mean\":1,"
+               "\"variance\":0},"),  // no model
+      replaced("\"token_norms\":[",
+               "\"token_norms\":[{\"model\":\"m\",\"count\":1,\"mean\":1,"
+               "\"variance\":-1},"),  // negative variance
+      replaced("\"token_norms\":[",
+               "\"token_norms\":[{\"model\":\"cheap\",\"count\":1,"
+               "\"mean\":1,\"variance\":0},"),  // repeated norm
+      replaced("\"token_norms\":[",
+               "\"token_norms\":[{\"model\":\"m\",\"count\":-1,\"mean\":1,"
+               "\"variance\":0},"),  // negative count
+  };
+  for (const std::string& state : bad) prsm::test::CheckLoadRefused(*strategy, state, text);
 }
