@@ -205,10 +205,86 @@ Error TooDeepError(ErrorCode code) {
   return Error(code, fmt::format("JSON nests deeper than {} levels", kMaxNestingDepth));
 }
 
+// The UTF-16 code unit of the four hex digits at `p`, or -1 when fewer than four hex digits
+// come before `end` (a bad escape, which the parser reports itself).
+int Hex4(const char* p, const char* end) noexcept {
+  if (end - p < 4) return -1;
+  int unit = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = p[i];
+    int digit;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      digit = c - 'A' + 10;
+    } else {
+      return -1;
+    }
+    unit = unit * 16 + digit;
+  }
+  return unit;
+}
+
+constexpr bool IsHighSurrogate(int unit) { return unit >= 0xD800 && unit <= 0xDBFF; }
+constexpr bool IsLowSurrogate(int unit) { return unit >= 0xDC00 && unit <= 0xDFFF; }
+
+Error LoneSurrogateError(ErrorCode code, std::string_view text, std::size_t offset) {
+  return Error(code, fmt::format("invalid JSON at byte {}: lone UTF-16 surrogate {}", offset,
+                                 text.substr(offset, 6)));
+}
+
 }  // namespace
 
 std::optional<std::size_t> FindInvalidUtf8(std::string_view text) noexcept {
   return FindInvalid(text, /*nul_is_invalid=*/true);
+}
+
+// RapidJSON 1.1.0 rejects a high surrogate without its low half but decodes a lone low surrogate
+// into an encoded surrogate: invalid UTF-8 that FindInvalidUtf8 cannot see before parsing and
+// that writers would then copy into JSON that does not parse. Both halves are checked here, so
+// the rule does not depend on the RapidJSON version. Linear and allocation-free: memchr jumps to
+// quotes and backslashes, and escapes are read left to right, so in "\\uDC00" the backslash is
+// escaped and "uDC00" is plain text.
+std::optional<std::size_t> FindLoneSurrogate(std::string_view text) noexcept {
+  if (text.empty()) return std::nullopt;  // data() may be null, which memchr must not get
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* p = begin;
+  for (;;) {
+    const void* open = std::memchr(p, '"', static_cast<std::size_t>(end - p));
+    if (open == nullptr) return std::nullopt;
+    p = static_cast<const char*>(open) + 1;
+    // Inside a string, which ends at the first quote that no escape consumes.
+    for (bool in_string = true; in_string;) {
+      const void* found = std::memchr(p, '"', static_cast<std::size_t>(end - p));
+      if (found == nullptr) return std::nullopt;  // unterminated: the parser will say so
+      const char* const quote = static_cast<const char*>(found);
+      in_string = false;
+      // Every escape below ends at or before `quote` (hex digits, 'u' and '\' are not quotes),
+      // except \" , which consumes it.
+      while (const void* slash = std::memchr(p, '\\', static_cast<std::size_t>(quote - p))) {
+        const char* const escape = static_cast<const char*>(slash);
+        p = escape + 2;
+        if (escape[1] == '"') {
+          in_string = true;  // that quote is content; look for the next one
+          break;
+        }
+        if (escape[1] != 'u') continue;
+        const int unit = Hex4(escape + 2, quote);
+        if (unit < 0) continue;
+        p = escape + 6;
+        if (IsLowSurrogate(unit)) return static_cast<std::size_t>(escape - begin);
+        if (!IsHighSurrogate(unit)) continue;
+        if (quote - p < 6 || p[0] != '\\' || p[1] != 'u' || !IsLowSurrogate(Hex4(p + 2, quote))) {
+          return static_cast<std::size_t>(escape - begin);
+        }
+        p += 6;
+      }
+      if (!in_string) p = quote + 1;
+    }
+  }
 }
 
 Result<void> ParseJson(std::string_view text, Document& doc) {
@@ -216,6 +292,9 @@ Result<void> ParseJson(std::string_view text, Document& doc) {
     return InvalidUtf8Error(ErrorCode::kDataLoss, text, *bad);
   }
   if (NestsTooDeep(text)) return TooDeepError(ErrorCode::kDataLoss);
+  if (const auto lone = FindLoneSurrogate(text)) {
+    return LoneSurrogateError(ErrorCode::kDataLoss, text, *lone);
+  }
   // Parse(pointer, length) reads through a bounds-checked MemoryStream, so `text` needs no NUL.
   doc.Parse<kParseFlags>(text.data(), text.size());
   if (doc.HasParseError()) {
@@ -231,6 +310,9 @@ Result<void> ParseJsonInsitu(std::string& buffer, Document& doc) {
   // FindInvalidUtf8 rejected NUL bytes, so the terminator std::string keeps after the last
   // byte is the parser's only end mark and trailing data cannot hide behind an early NUL.
   if (NestsTooDeep(buffer)) return TooDeepError(ErrorCode::kDataLoss);
+  if (const auto lone = FindLoneSurrogate(buffer)) {
+    return LoneSurrogateError(ErrorCode::kDataLoss, buffer, *lone);
+  }
   doc.ParseInsitu<kParseFlags>(buffer.data());
   if (doc.HasParseError()) {
     return InvalidJsonError(ErrorCode::kDataLoss, doc.GetParseError(), doc.GetErrorOffset());
@@ -249,6 +331,9 @@ Result<void> CopyJsonObject(std::string_view text, Writer& out) {
     return InvalidUtf8Error(ErrorCode::kInvalidArgument, text, *bad);
   }
   if (NestsTooDeep(text)) return TooDeepError(ErrorCode::kInvalidArgument);
+  if (const auto lone = FindLoneSurrogate(text)) {
+    return LoneSurrogateError(ErrorCode::kInvalidArgument, text, *lone);
+  }
   rapidjson::CrtAllocator allocator;
   rapidjson::Reader reader(&allocator);
   rapidjson::MemoryStream memory(text.data(), text.size());

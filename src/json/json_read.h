@@ -65,10 +65,17 @@ class Path {
 /// UTF-16 surrogates and code points above U+10FFFF are invalid), or nullopt when there is none.
 std::optional<std::size_t> FindInvalidUtf8(std::string_view text) noexcept;
 
+/// The byte offset of the first \u escape, in a string of the JSON text `text`, of a UTF-16
+/// surrogate that is not half of a pair (a high one, \uD800-\uDBFF, directly followed by a low
+/// one, \uDC00-\uDFFF), or nullopt when there is none. Such an escape would decode to invalid
+/// UTF-8. Only escapes inside strings count; an escaped backslash ("\\uDC00") starts none.
+std::optional<std::size_t> FindLoneSurrogate(std::string_view text) noexcept;
+
 /// Parses `text` into `doc` (replacing its content). `text` need not be NUL-terminated; the
 /// document copies its strings, so `text` may die afterwards. Errors (kDataLoss): NUL bytes or
-/// invalid UTF-8 ("invalid UTF-8 at byte 17"), invalid JSON, truncated JSON and trailing data
-/// ("invalid JSON at byte 42: The document root must not be followed by other values.").
+/// invalid UTF-8 ("invalid UTF-8 at byte 17"), a \u escape of a lone UTF-16 surrogate ("invalid
+/// JSON at byte 6: lone UTF-16 surrogate \uDDD0"), invalid JSON, truncated JSON and trailing
+/// data ("invalid JSON at byte 42: The document root must not be followed by other values.").
 Result<void> ParseJson(std::string_view text, Document& doc);
 
 /// Like ParseJson, but parses in place: `buffer` is modified and `doc`'s strings point into it,
@@ -87,7 +94,8 @@ Result<void> ParseJsonInsitu(std::string& buffer, Document& doc);
 /// value (e.g. after `out.Key(...)`). Numbers are copied digit for digit. No DOM is built: the
 /// parser's events go straight to the writer. On an error `out` holds a partial value and must be
 /// discarded. Errors (kInvalidArgument, since the text comes from the caller): not valid UTF-8,
-/// not valid JSON, or not an object ("expected a JSON object, got array").
+/// not valid JSON (a lone surrogate escape included, as in ParseJson), or not an object
+/// ("expected a JSON object, got array").
 Result<void> CopyJsonObject(std::string_view text, Writer& out);
 
 // --- reading ---------------------------------------------------------------------------------

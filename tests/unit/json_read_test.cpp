@@ -135,6 +135,92 @@ TEST_CASE("ParseJson rejects invalid UTF-8 with the offset", "[json]") {
   }
 }
 
+TEST_CASE("ParseJson rejects a \\u escape of a lone UTF-16 surrogate", "[json]") {
+  // RapidJSON 1.1.0 decodes a lone low surrogate into invalid UTF-8 (found by fuzz_json).
+  SECTION("a lone low surrogate") {
+    const Error error = ParseError(R"({"a":"\uDDD0"})");
+    CHECK(error.code() == ErrorCode::kDataLoss);
+    CHECK(error.message() == R"(invalid JSON at byte 6: lone UTF-16 surrogate \uDDD0)");
+    CHECK(ParseError(R"(["ok", "x\udc00y"])").message() ==
+          R"(invalid JSON at byte 9: lone UTF-16 surrogate \udc00)");
+    CHECK_THAT(ParseError(R"({"\uDFFF": 1})").message(), Catch::Contains("byte 2"));
+    // The fuzzer's input: a low surrogate followed by digits.
+    CHECK_THAT(ParseError(R"({"a":"\uDDD00DDD775807,"})").message(), Catch::Contains("byte 6"));
+  }
+  SECTION("a lone high surrogate at the end of a string") {
+    CHECK(ParseError(R"({"a":"x\uD800"})").message() ==
+          R"(invalid JSON at byte 7: lone UTF-16 surrogate \uD800)");
+  }
+  SECTION("a high surrogate followed by something other than a low one") {
+    CHECK_THAT(ParseError(R"(["\uD800x"])").message(), Catch::Contains("byte 2"));
+    CHECK_THAT(ParseError(R"(["\uD800\n"])").message(), Catch::Contains("byte 2"));
+    CHECK_THAT(ParseError(R"(["\uD800\u0041"])").message(), Catch::Contains("byte 2"));
+    CHECK_THAT(ParseError(R"(["\uDBFF\uDBFF\uDC00"])").message(), Catch::Contains("byte 2"));
+    CHECK_THAT(ParseError(R"(["\uD800\""])").message(), Catch::Contains("byte 2"));
+  }
+  SECTION("a low surrogate before a high one (a reversed pair)") {
+    CHECK_THAT(ParseError(R"(["\uDC00\uD800"])").message(),
+               Catch::Contains("lone UTF-16 surrogate \\uDC00"));
+  }
+  SECTION("a surrogate escape after an escaped quote, which does not end the string") {
+    CHECK_THAT(ParseError(R"(["\"\uDC00"])").message(), Catch::Contains("byte 4"));
+    CHECK_THAT(ParseError(R"(["a\\", "\\\uDC00"])").message(), Catch::Contains("byte 11"));
+  }
+}
+
+TEST_CASE("ParseJson accepts surrogate pairs and backslashes that only look like escapes",
+          "[json]") {
+  SECTION("valid pairs decode to one code point") {
+    CHECK(StringView(Parsed(R"("\uD83D\uDE00")")) == "\xF0\x9F\x98\x80");
+    CHECK(StringView(Parsed(R"("\ud83d\ude00")")) == "\xF0\x9F\x98\x80");
+    CHECK(StringView(Parsed(R"("\uDBFF\uDFFF\uD800\uDC00")")) ==
+          "\xF4\x8F\xBF\xBF\xF0\x90\x80\x80");
+    CHECK(StringView(Parsed(R"("\\\uD83D\uDE00\"")")) == "\\\xF0\x9F\x98\x80\"");
+  }
+  SECTION("the code points either side of the surrogates") {
+    CHECK(StringView(Parsed(R"("\uD7FF\uE000")")) == "\xED\x9F\xBF\xEE\x80\x80");
+  }
+  SECTION("an escaped backslash before 'u' starts no escape") {
+    CHECK(StringView(*FindMember(Parsed(R"({"a":"\\uDC00"})"), "a")) == R"(\uDC00)");
+    CHECK(StringView(*FindMember(Parsed(R"({"a":"\\\\uD800"})"), "a")) == R"(\\uD800)");
+  }
+  SECTION("surrogate-like text outside strings' escapes") {
+    const Document doc = Parsed(R"({"uDC00": "DC00", "b": "\u0041uDC00"})");
+    CHECK(StringView(*FindMember(doc, "b")) == "AuDC00");
+  }
+}
+
+TEST_CASE("FindLoneSurrogate reads escapes only inside strings, left to right", "[json]") {
+  CHECK_FALSE(FindLoneSurrogate("").has_value());
+  CHECK_FALSE(FindLoneSurrogate(R"({"a": "no escapes", "b": 1})").has_value());
+  CHECK(FindLoneSurrogate(R"("\uDC00")") == std::optional<std::size_t>(1));
+  CHECK(FindLoneSurrogate(R"("\\\uDC00")") == std::optional<std::size_t>(3));
+  CHECK_FALSE(FindLoneSurrogate(R"("\\uDC00")").has_value());
+  // A long run of escapes before the closing quote, then a lone surrogate in the next string.
+  std::string many = "[\"";
+  for (int i = 0; i < 10000; ++i) many += "\\n\\\"\\uD83D\\uDE00";
+  many += "\", \"\\uDC01\"]";
+  CHECK(FindLoneSurrogate(many) == std::optional<std::size_t>(many.size() - 8));
+  // Malformed or unterminated escapes are left to the parser.
+  CHECK_FALSE(FindLoneSurrogate(R"("\uDC")").has_value());
+  CHECK_FALSE(FindLoneSurrogate(R"("\uDC00)").has_value());
+}
+
+TEST_CASE("ParseJsonInsitu and CopyJsonObject reject a lone surrogate escape too", "[json]") {
+  std::string buffer = R"({"a":"\uDDD0"})";
+  Document doc;
+  const Result<void> parsed = ParseJsonInsitu(buffer, doc);
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(parsed.error().code() == ErrorCode::kDataLoss);
+  CHECK_THAT(parsed.error().message(), Catch::Contains("lone UTF-16 surrogate"));
+
+  const Error copy = CopyError(R"({"type": "string", "pattern": "\uD800"})");
+  CHECK(copy.code() == ErrorCode::kInvalidArgument);
+  CHECK(copy.message() == R"(invalid JSON at byte 31: lone UTF-16 surrogate \uD800)");
+  CHECK(Copied(R"({"a": "\\uDC00\uD83D\uDE00"})") == R"({"a":"\\uDC00)"
+                                                     "\xF0\x9F\x98\x80\"}");
+}
+
 TEST_CASE("FindInvalidUtf8 accepts every valid sequence length", "[json]") {
   CHECK_FALSE(FindInvalidUtf8("").has_value());
   CHECK_FALSE(FindInvalidUtf8("plain ascii that is longer than eight bytes").has_value());
