@@ -147,6 +147,10 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
       copy = totals_;
     }
     copy.in_flight = in_flight_.load(std::memory_order_acquire);
+    if (executor_) {
+      copy.open_transfers = executor_->open_transfers();
+      copy.pending_timers = executor_->pending_timers();
+    }
     std::lock_guard<std::mutex> lock(budget_mutex_);
     copy.budget_window_spent_usd = budget_.WindowSpent(net::Clock::now());
     return copy;

@@ -194,6 +194,11 @@ struct OrchestratorStats {
   std::uint64_t hedges = 0;              ///< Hedge attempts started.
   std::uint64_t circuit_rejections = 0;  ///< Attempts not sent because a circuit was open.
   std::uint64_t rate_limited = 0;        ///< Attempts that waited for, or failed on, a rate limit.
+  /// HTTP transfers running and loop timers pending (deadlines, retry backoffs, hedge delays,
+  /// rate-limit waits), as the loop saw them at the end of its last pass (a moment behind).
+  /// Both return to 0 once every request has completed: a leak check (bench/soak.cpp).
+  std::size_t open_transfers = 0;
+  std::size_t pending_timers = 0;
   std::map<std::string, ModelTotals> by_model;
 };
 

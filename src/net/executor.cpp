@@ -330,6 +330,8 @@ void Executor::Run() {
     RunCompletions();
     RunTasks();
     RunTimers();
+    open_transfers_.store(active_.size(), std::memory_order_relaxed);
+    pending_timers_.store(timers_.size(), std::memory_order_relaxed);
 
     if (!stop_requested_.load(std::memory_order_acquire)) continue;
     if (!closing) {

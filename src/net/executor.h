@@ -68,6 +68,15 @@ class Executor {
   std::shared_ptr<TaskQueue> queue() const { return queue_; }
   ExecutorBackend backend() const noexcept { return backend_kind_; }
   const CurlGlobal& curl() const noexcept { return *curl_global_; }
+  /// Transfers running and timers pending as of the end of the loop's last pass (so briefly
+  /// behind the loop). Both are 0 once every request has completed: a leak check for hosts
+  /// and for bench/soak.cpp (OrchestratorStats::open_transfers, pending_timers).
+  std::size_t open_transfers() const noexcept {
+    return open_transfers_.load(std::memory_order_relaxed);
+  }
+  std::size_t pending_timers() const noexcept {
+    return pending_timers_.load(std::memory_order_relaxed);
+  }
 
   // --- loop thread only ---
   /// Starts sending `request`. Never 0.
@@ -125,6 +134,8 @@ class Executor {
   TransferId next_transfer_id_ = 1;
 
   std::atomic<bool> stop_requested_{false};
+  std::atomic<std::size_t> open_transfers_{0};  // published by the loop after each pass
+  std::atomic<std::size_t> pending_timers_{0};
   std::thread thread_;
   std::atomic<std::thread::id> loop_thread_id_{};  // written by the loop thread as it starts
 };
