@@ -13,6 +13,7 @@ TimerId TimerQueue::Add(Clock::time_point deadline, std::function<void()> fn) {
 }
 
 bool TimerQueue::Cancel(TimerId id) {
+  if (taken_.erase(id) > 0) return true;  // due, its turn not yet come: it will not run
   const bool erased = pending_.erase(id) > 0;
   // Keep the heap from filling with tombstones when most timers are cancelled (the common
   // case: request deadlines that never fire).
@@ -44,14 +45,24 @@ void TimerQueue::TakeDue(Clock::time_point now, std::vector<std::function<void()
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     heap_.pop_back();
     auto it = pending_.find(id);
-    due.push_back(std::move(it->second));
+    taken_.emplace(id, std::move(it->second));
     pending_.erase(it);
+    due.push_back([this, id] { RunTaken(id); });
   }
+}
+
+void TimerQueue::RunTaken(TimerId id) {
+  auto it = taken_.find(id);
+  if (it == taken_.end()) return;  // cancelled after it was taken
+  std::function<void()> fn = std::move(it->second);
+  taken_.erase(it);
+  fn();
 }
 
 void TimerQueue::Clear() {
   heap_.clear();
   pending_.clear();
+  taken_.clear();
 }
 
 }  // namespace prsm::net

@@ -25,10 +25,13 @@ class TimerQueue {
   bool Cancel(TimerId id);
   /// The earliest live deadline.
   std::optional<Clock::time_point> NextDeadline();
-  /// Removes every timer due at `now` and appends their functions to `due`, earliest first
-  /// (ties in order of Add). The caller runs them, so a timer may add or cancel timers.
+  /// Removes every timer due at `now` and appends to `due`, earliest first (ties in order of
+  /// Add), a function that runs it. The caller runs them, so a timer may add or cancel timers;
+  /// one taken but not yet run can still be cancelled (Cancel returns true) and then does
+  /// nothing: an earlier timer of the same batch may end what a later one refers to (a request
+  /// finished and freed by its deadline while its stream timers were due too).
   void TakeDue(Clock::time_point now, std::vector<std::function<void()>>& due);
-  std::size_t size() const noexcept { return pending_.size(); }
+  std::size_t size() const noexcept { return pending_.size() + taken_.size(); }
   /// Heap entries, cancelled ones included (bounded to a few times size(); for tests).
   std::size_t heap_entries() const noexcept { return heap_.size(); }
   void Clear();
@@ -44,10 +47,13 @@ class TimerQueue {
     }
   };
   void DropCancelledTop();
+  void RunTaken(TimerId id);
 
   // Cancel() only erases from `pending_`; its heap entry is dropped lazily when it reaches the top.
   std::vector<Entry> heap_;
   std::unordered_map<TimerId, std::function<void()>> pending_;
+  // Taken by TakeDue, not yet run (nor cancelled).
+  std::unordered_map<TimerId, std::function<void()>> taken_;
   TimerId next_id_ = 1;
 };
 

@@ -46,6 +46,26 @@ TEST_CASE("a cancelled timer never runs and no longer sets the deadline", "[time
   CHECK_FALSE(timers.NextDeadline());
 }
 
+TEST_CASE("a due timer cancelled by an earlier one of the same batch does not run", "[timers]") {
+  // The executor runs a batch of due timers one by one; the first may end what the second
+  // refers to (found by the fault matrix under ASan: a stream's idle timer finished and freed
+  // its request while the first-token timer of the same attempt was due in the same batch).
+  TimerQueue timers;
+  const auto t0 = Clock::now();
+  bool second_ran = false;
+  prsm::net::TimerId second = 0;
+  timers.Add(t0 + 1ms, [&] { CHECK(timers.Cancel(second)); });
+  second = timers.Add(t0 + 2ms, [&] { second_ran = true; });
+  std::vector<std::function<void()>> due;
+  timers.TakeDue(t0 + 5ms, due);
+  REQUIRE(due.size() == 2);
+  CHECK(timers.size() == 2);  // taken, not yet run
+  for (auto& fn : due) fn();
+  CHECK_FALSE(second_ran);
+  CHECK(timers.size() == 0);
+  CHECK_FALSE(timers.Cancel(second));  // gone for good
+}
+
 TEST_CASE("mass cancellation does not leave the heap full of tombstones", "[timers]") {
   TimerQueue timers;
   const auto t0 = Clock::now();
