@@ -141,12 +141,12 @@ std::vector<Fault> BuildFaults() {
     // Bytes keep coming, each well within the stream idle timeout, but the whole answer takes
     // longer than the attempt timeout: only the attempt deadline can end it.
     ModelScript plain;
-    plain.trickle_pieces = 50;
-    plain.trickle_delay = milliseconds(20);
+    plain.trickle_pieces = 100;
+    plain.trickle_delay = milliseconds(40);
     ModelScript stream;
-    stream.text = std::string(50, 'y');
-    stream.chunks = 50;
-    stream.chunk_latency = milliseconds(20);
+    stream.text = std::string(100, 'y');
+    stream.chunks = 100;
+    stream.chunk_latency = milliseconds(40);
     faults.push_back(
         Fault{"slow trickle", Transport::kServer,
               Fails(std::move(plain), ErrorCode::kDeadlineExceeded, true),

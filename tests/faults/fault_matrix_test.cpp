@@ -96,6 +96,7 @@ void CheckCallbacks(const Cell& cell, const Observation& observed) {
     for (const StreamEvent& event : observed.events) content = content || event.is_content();
     CHECK(content);
     CHECK(errors == 1);
+    REQUIRE_FALSE(observed.events.empty());
     const StreamEvent& last = observed.events.back();
     CHECK(last.kind == StreamEvent::Kind::kError);
     REQUIRE(last.error);
