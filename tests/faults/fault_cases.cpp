@@ -106,7 +106,7 @@ std::vector<Fault> BuildFaults() {
   }
   // HTTP errors (never streamed: vendors answer them before a stream starts).
   faults.push_back(Both("429 with Retry-After",
-                        HttpFails(429, ErrorCode::kResourceExhausted, "1", milliseconds(1000))));
+                        HttpFails(429, ErrorCode::kResourceExhausted, "2", milliseconds(2000))));
   faults.push_back(Both("429 without Retry-After", HttpFails(429, ErrorCode::kResourceExhausted)));
   faults.push_back(Both("500", HttpFails(500, ErrorCode::kUnavailable)));
   faults.push_back(Both("502", HttpFails(502, ErrorCode::kUnavailable)));

@@ -3,7 +3,7 @@
 //   (a) without retries or fallback: the exact typed error (code, HTTP status, Retry-After);
 //   (b) with a retry policy of tiny backoff and the fault on the first request only: success on
 //       the retry with attempts [failed, succeeded], or, for what must not be retried, the same
-//       error after exactly one request; Retry-After honoured (the retry starts >= 1 s later);
+//       error after exactly one request; Retry-After honoured (the retry starts >= 2 s later);
 //   (c) with a fallback stage to a healthy model: success from it, attempts [failed, succeeded];
 //   (d) (faults with a Retry-After) a request deadline shorter than the Retry-After: the 429
 //       at once, with its Retry-After, after one request;

@@ -266,8 +266,8 @@ Observation Run(const Cell& cell, Check check) {
   }
 
   Query query = Query::FromText("What is the answer?");
-  if (check == Check::kNoRetry) query.context.retry = NoRetries();  // the per-query override
-  if (check == Check::kShortDeadline) query.context.timeout = 500ms;
+  if (check == Check::kNoRetry) query.context.retry = NoRetries();     // the per-query override
+  if (check == Check::kShortDeadline) query.context.timeout = 1500ms;  // the Retry-After is 2 s
   if (cell.mode == Mode::kStream) {
     orchestrator->Stream(std::move(query), recorder.OnEvent(), recorder.OnDone());
   } else {

@@ -36,7 +36,7 @@ enum class Check : std::uint8_t {
   kRetry,
   /// (c) Single-model routing with fallback to "backup", no retries; the fault on every request.
   kFallback,
-  /// (d) Retries on, the request's deadline (500 ms) shorter than the server's Retry-After.
+  /// (d) Retries on, the request's deadline (1.5 s) shorter than the server's Retry-After.
   kShortDeadline,
 };
 std::string_view ToString(Check check);
