@@ -28,7 +28,8 @@
 //                  named only faulty models never succeeds; only cancelled requests end
 //                  kCancelled;
 //   accounting     stats(): submitted == succeeded + failed == requests, and once drained
-//                  in_flight == 0, open_transfers == 0, pending_timers == 0;
+//                  in_flight == 0, open_transfers == 0, pending_timers == 0 (both sampled
+//                  above 0 during the run, so the counters are known to be live);
 //   memory         the peak RSS after warm-up (the first --warmup-share, 10%, of requests) is
 //                  within --max-drift (5%) of the RSS at warm-up. Enforced from 100,000 requests
 //                  on (a shorter run's warm-up is not steady state, and sanitizers hold freed
@@ -220,9 +221,9 @@ std::unique_ptr<prsm::MultiLLMOrchestrator> Soak::Make(const std::string& base_u
   options.routing = prsm::MakeSingleModelRouting(/*fallback=*/true);
   options.max_in_flight = 4 * options_.in_flight;
   options.request_timeout = std::chrono::seconds(5);
-  options.attempt_timeout = std::chrono::milliseconds(300);
-  options.first_token_timeout = std::chrono::milliseconds(300);
-  options.stream_idle_timeout = std::chrono::milliseconds(300);
+  options.attempt_timeout = std::chrono::milliseconds(1000);
+  options.first_token_timeout = std::chrono::milliseconds(1000);
+  options.stream_idle_timeout = std::chrono::milliseconds(1000);
   options.connect_timeout = std::chrono::seconds(1);
   options.max_connections_per_host = 128;
   options.retry.max_retries = 2;
@@ -460,6 +461,8 @@ int Soak::Run() {
   std::size_t rss_max = 0;
   std::size_t fds_warm = 0;
   bool peak_reset = false;
+  std::size_t transfers_seen = 0;  // the most open transfers and pending timers sampled
+  std::size_t timers_seen = 0;
 
   std::printf(
       "prsm soak: %zu requests, %zu in flight, seed %llu; faults %.0f%%, streams %.0f%%, "
@@ -482,6 +485,10 @@ int Soak::Run() {
       peak_reset = prsm::bench::ResetPeakResident();
     } else if (i > warmup_at && i % 512 == 0) {
       rss_max = std::max(rss_max, prsm::bench::ResidentKib());
+      // The leak counters must be live, or their 0 at the end proves nothing.
+      const prsm::OrchestratorStats running = orchestrator->stats();
+      transfers_seen = std::max(transfers_seen, running.open_transfers);
+      timers_seen = std::max(timers_seen, running.pending_timers);
     }
     const prsm::RequestHandle handle = SubmitOne(i, rng);
     if (std::uniform_real_distribution<double>(0.0, 1.0)(rng) < options_.cancel_share) {
@@ -622,10 +629,15 @@ int Soak::Run() {
                 static_cast<unsigned long long>(stats.failed));
   Check("stats add up", stats.submitted == requests && stats.succeeded + stats.failed == requests,
         detail);
-  std::snprintf(detail, sizeof(detail), "in flight %zu, open transfers %zu, pending timers %zu",
-                stats.in_flight, stats.open_transfers, stats.pending_timers);
+  std::snprintf(detail, sizeof(detail),
+                "in flight %zu, open transfers %zu, pending timers %zu (during the run up to %zu "
+                "and %zu)",
+                stats.in_flight, stats.open_transfers, stats.pending_timers, transfers_seen,
+                timers_seen);
   Check("nothing left running",
-        stats.in_flight == 0 && stats.open_transfers == 0 && stats.pending_timers == 0, detail);
+        stats.in_flight == 0 && stats.open_transfers == 0 && stats.pending_timers == 0 &&
+            transfers_seen > 0 && timers_seen > 0,
+        detail);
   std::snprintf(detail, sizeof(detail), "%+.2f%% (limit %.1f%%)%s", drift, options_.max_drift_pct,
                 rss_check ? "" : ", reported only");
   Check("peak RSS after warm-up", !rss_check || (rss_warm > 0 && drift <= options_.max_drift_pct),
