@@ -30,8 +30,9 @@
 //   accounting     stats(): submitted == succeeded + failed == requests, and once drained
 //                  in_flight == 0, open_transfers == 0, pending_timers == 0 (both sampled
 //                  above 0 during the run, so the counters are known to be live);
-//   memory         the peak RSS after warm-up (the first --warmup-share, 10%, of requests) is
-//                  within --max-drift (5%) of the RSS at warm-up. Enforced from 100,000 requests
+//   memory         the peak RSS after warm-up (the first --warmup-share, 10%, of requests, and
+//                  at least until the orchestrator's feedback store is full: 10,000 successes)
+//                  is within --max-drift (5%) of the RSS at warm-up. Enforced from 100,000 requests
 //                  on (a shorter run's warm-up is not steady state, and sanitizers hold freed
 //                  memory in quarantine); --rss-check / --no-rss-check force either way.
 // Requests to healthy models that failed without being cancelled are reported, not failed: under
@@ -110,6 +111,10 @@ const std::array<ModelInfo, 3> kStreamFaulty{
     {{"fmidreset", "bad"}, {"ftruncstream", "bad"}, {"fstallfirst", "bad"}}};
 // Their streams fail after the commit point, which no fallback may hide.
 const std::array<const char*, 2> kFailAfterCommit{{"fmidreset", "ftruncstream"}};
+
+// OrchestratorOptions::feedback_window, the default: the memory it holds is part of the
+// steady state the drift is measured from.
+constexpr std::size_t kFeedbackWindow = 10000;
 
 struct Options {
   std::size_t requests = 200000;
@@ -235,6 +240,7 @@ std::unique_ptr<prsm::MultiLLMOrchestrator> Soak::Make(const std::string& base_u
   options.hedge.enabled = true;
   options.hedge.delay = std::chrono::milliseconds(40);
   options.hedge.max_share = 0.05;
+  options.feedback_window = kFeedbackWindow;
   options.on_circuit_change = [this](const prsm::CircuitEvent& event) {
     if (event.to == prsm::CircuitState::kOpen) {
       circuits_opened_.fetch_add(1, std::memory_order_relaxed);
@@ -452,7 +458,11 @@ int Soak::Run() {
   orchestrator_ = orchestrator.get();
 
   const std::size_t requests = options_.requests;
-  const auto warmup_at = static_cast<std::size_t>(options_.warmup_share * requests);
+  // The warm-up ends at the first submission past --warmup-share once the orchestrator's
+  // feedback store is full (it keeps the last kFeedbackWindow successful requests: memory that
+  // grows until then by design), or at half the run if it never fills.
+  const auto warmup_share_at = static_cast<std::size_t>(options_.warmup_share * requests);
+  std::size_t warmup_at = requests;  // set when reached
   const bool rss_check = options_.rss_check >= 0 ? options_.rss_check == 1 : requests >= 100000;
   std::mt19937_64 rng(options_.seed);
   // Cancellations the submitting thread makes later: (submission number due, request index).
@@ -478,12 +488,14 @@ int Soak::Run() {
       changed_.wait(lock, [&] { return running_ < options_.in_flight; });
       ++running_;
     }
-    if (i == warmup_at) {
+    if (warmup_at == requests && i >= warmup_share_at &&
+        (i >= requests / 2 || orchestrator->stats().succeeded >= kFeedbackWindow)) {
+      warmup_at = i;
       rss_warm = prsm::bench::ResidentKib();
       rss_max = rss_warm;
       fds_warm = prsm::bench::OpenDescriptors();
       peak_reset = prsm::bench::ResetPeakResident();
-    } else if (i > warmup_at && i % 512 == 0) {
+    } else if (warmup_at < i && i % 512 == 0) {
       rss_max = std::max(rss_max, prsm::bench::ResidentKib());
       // The leak counters must be live, or their 0 at the end proves nothing.
       const prsm::OrchestratorStats running = orchestrator->stats();
