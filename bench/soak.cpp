@@ -1,6 +1,6 @@
 // Soak: pushes many requests through one MultiLLMOrchestrator against prsm-fake-provider, with
 // random faults and random cancellations, and checks that nothing was lost, doubled or leaked.
-// A program, not a timed test: the full run (200,000 requests) takes minutes and its figures are
+// A program, not a timed test: the full run (200,000 requests) takes a minute or two; figures are
 // recorded in docs/BENCHMARKS.md ("Soak"); CI runs it under ASan at a reduced count (the ctest
 // `prsm_soak_asan`, registered in sanitizer builds by bench/CMakeLists.txt).
 //
