@@ -176,4 +176,31 @@ std::optional<Ensemble> ChooseAgreementCascade(const EvalEnv& env, std::size_t k
   return best;
 }
 
+std::optional<int> ChooseMiddleStage(const EvalEnv& env, int cheap) {
+  const auto score = [&env](int m) { return env.train_score[static_cast<std::size_t>(m)]; };
+  const auto cost = [&env](int m) { return env.train_cost[static_cast<std::size_t>(m)]; };
+  const int models = static_cast<int>(env.specs.size());
+  auto dominated = [&](int m) {
+    for (int other = 0; other < models; ++other) {
+      if (other == m) continue;
+      if (score(other) >= score(m) && cost(other) <= cost(m) &&
+          (score(other) > score(m) || cost(other) < cost(m))) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::optional<int> middle;
+  for (int m = 0; m < models; ++m) {
+    if (m == cheap || m == env.best) continue;
+    if (!(cost(m) > cost(cheap) && cost(m) < cost(env.best) && score(m) > score(cheap))) continue;
+    if (dominated(m)) continue;
+    if (!middle || score(m) > score(*middle) ||
+        (score(m) == score(*middle) && cost(m) < cost(*middle))) {
+      middle = m;
+    }
+  }
+  return middle;
+}
+
 }  // namespace prsm_eval

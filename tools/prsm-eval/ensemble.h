@@ -9,6 +9,8 @@
 // would), a weighted vote (each answer weighs its model's train prior; the heaviest wins), and
 // an agreement cascade (all cheap models agree → their answer, else the final model's).
 // Agreement cascades may instead be chosen for their consensus gain (EnsembleObjective::kLift).
+// The middle stage of a three-stage cascade (cheap -> middle -> best) is chosen from the train
+// means alone (ChooseMiddleStage), as its acceptance test is learned and cannot be simulated.
 //
 // Thread safety: stateless. Errors: nullopt when no subset fits under the cost (or, for kLift,
 // none scores above all of its members on train).
@@ -48,6 +50,14 @@ enum class EnsembleObjective {
 /// The best agreement cascade with `k` cheap models and one final model (models.back()).
 std::optional<Ensemble> ChooseAgreementCascade(
     const EvalEnv& env, std::size_t k, EnsembleObjective objective = EnsembleObjective::kScore);
+
+/// The middle model of a cascade `cheap` -> middle -> env.best: among the models other than
+/// both that cost more than `cheap` and less than the best on train, score above `cheap` on
+/// train and are Pareto-efficient on train (no model scores at least as well for at most the
+/// cost, one of them strictly), the highest train score (the cheaper on ties): the strongest
+/// stage that still saves on the best model, so that the queries the cheap model's test
+/// rejects are answered, and accepted, below the best model's price. nullopt when none fits.
+std::optional<int> ChooseMiddleStage(const EvalEnv& env, int cheap);
 
 }  // namespace prsm_eval
 

@@ -208,6 +208,31 @@ std::optional<Setup> Cascade(const EvalEnv& env, std::size_t cheap_models, doubl
       {}};
 }
 
+// Three stages, each but the last with its own learned acceptance test: the cascade's cheap
+// model, the middle model ChooseMiddleStage picks on train, then the best model. The cheap
+// model's test escalates the queries it does not trust to a model that answers most of them
+// well at a fraction of the best's price; only what the middle test rejects reaches the best.
+std::optional<Setup> Cascade3(const EvalEnv& env, double point) {
+  if (env.specs.size() < 3) return std::nullopt;
+  std::optional<int> cheap;
+  for (int m : env.by_value) {
+    if (m != env.best) {
+      cheap = m;
+      break;
+    }
+  }
+  if (!cheap) return std::nullopt;
+  const std::optional<int> middle = ChooseMiddleStage(env, *cheap);
+  if (!middle) return std::nullopt;
+  prsm::CascadeOptions options;
+  options.models = {env.name(*cheap), env.name(*middle), env.name(env.best)};
+  options.samples = 1;
+  options.accept = Vote(env, 0.5, 1);
+  options.target_quality = Bar(env, point);
+  options.min_calibration_labels = CalibrationLabels(env);
+  return Plain(prsm::MakeCascadeRouting(options));
+}
+
 std::optional<Setup> Expert(const EvalEnv& env) {
   if (env.specs.size() < 3) return std::nullopt;
   // The voters are the weighted vote's (chosen on train); the expert of a domain is the voter
@@ -286,6 +311,9 @@ std::vector<SystemDef> MakeTable() {
   });
   add("cascade", true, kAutoBar, OperatingGrid(),
       [](const EvalEnv& env, const Knobs& k) { return Cascade(env, 1, k.point); });
+  table.back().retrain_per_point = true;
+  add("cascade3", true, kAutoBar, OperatingGrid(),
+      [](const EvalEnv& env, const Knobs& k) { return Cascade3(env, k.point); });
   table.back().retrain_per_point = true;
   add("cascade-agree2", false, 0.0, {},
       [](const EvalEnv& env, const Knobs&) { return Cascade(env, 2, 0.0); });
