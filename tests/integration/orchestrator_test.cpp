@@ -315,6 +315,29 @@ TEST_CASE("cancelling through the handle completes the request with kCancelled",
   CHECK(outcomes.CallsOf(0) == 1);
 }
 
+TEST_CASE("stats count open transfers and pending timers that return to 0 when requests end",
+          "[orchestrator]") {
+  auto server = StartFake();
+  server->SetScript("slow", Script(10s));
+  auto orchestrator = Orchestrator(*server, {"slow"});
+  CHECK(orchestrator->stats().open_transfers == 0);
+  CHECK(orchestrator->stats().pending_timers == 0);
+  Outcomes outcomes;
+  prsm::RequestHandle handle = orchestrator->Submit(Query::FromText("hi"), outcomes.Callback(0));
+  REQUIRE(prsm::testing::WaitUntil([&] { return server->RequestCount("slow") == 1; }));
+  // The transfer is running and the request's deadline is a timer on the loop.
+  CHECK(prsm::testing::WaitUntil([&] {
+    const auto stats = orchestrator->stats();
+    return stats.open_transfers == 1 && stats.pending_timers >= 1;
+  }));
+  CHECK(handle.Cancel());
+  REQUIRE(outcomes.WaitFor(1));
+  CHECK(prsm::testing::WaitUntil([&] {
+    const auto stats = orchestrator->stats();
+    return stats.in_flight == 0 && stats.open_transfers == 0 && stats.pending_timers == 0;
+  }));
+}
+
 TEST_CASE("the request deadline ends a slow request with kDeadlineExceeded", "[orchestrator]") {
   auto server = StartFake();
   server->SetScript("slow", Script(10s));
