@@ -206,3 +206,53 @@ TEST_CASE("an agreement cascade chosen for its lift must beat each of its own me
                                                 prsm_eval::EnsembleObjective::kLift)
                   .has_value());
 }
+
+TEST_CASE("a three-stage cascade's middle model is the strongest efficient one between",
+          "[eval][ensemble]") {
+  // Five models on four train queries, by train (score, cost): cheap (0.5, 1), weak-mid
+  // (0.75, 4), strong-mid (0.75, 5), pricey-mid (0.75, 6: dominated by both) and best (1.0, 10).
+  prsm_eval::Dataset dataset;
+  dataset.name = "five";
+  dataset.models = {{"cheap", 1.0, 1.0},
+                    {"weak-mid", 1.0, 1.0},
+                    {"strong-mid", 1.0, 1.0},
+                    {"pricey-mid", 1.0, 1.0},
+                    {"best", 1.0, 1.0}};
+  const std::vector<int> right = {2, 3, 3, 3, 4};  // right answers out of four, per model
+  const std::vector<double> cost = {1.0, 4.0, 5.0, 6.0, 10.0};
+  for (int q = 0; q < 4; ++q) {
+    prsm_eval::Record record;
+    record.id = "q" + std::to_string(q);
+    record.prompt = "Question?\nA. w\nB. x\nC. y\nD. z";
+    record.gold = "A";
+    for (std::size_t m = 0; m < right.size(); ++m) {
+      prsm_eval::Outcome outcome;
+      outcome.score = q < right[m] ? 1.0 : 0.0;
+      outcome.response = q < right[m] ? "Answer: A" : "Answer: B";
+      outcome.cost_usd = cost[m];
+      record.outcomes.emplace_back(outcome);
+    }
+    dataset.records.push_back(std::move(record));
+  }
+  prsm_eval::EvalEnv env = prsm_eval::Calibrate(dataset, 1);
+  REQUIRE(env.best == 4);
+  // weak-mid and strong-mid tie at 0.75 on train; pricey-mid is dominated by both: the
+  // cheaper of the tie wins.
+  CHECK(prsm_eval::ChooseMiddleStage(env, 0) == std::optional<int>(1));
+  // A higher train score wins over a lower cost.
+  env.train_score[2] = 0.9;
+  CHECK(prsm_eval::ChooseMiddleStage(env, 0) == std::optional<int>(2));
+  // A model dearer than the best, or no better than the cheap stage, is never the middle.
+  env.train_cost[2] = 11.0;
+  env.train_score[1] = 0.5;
+  CHECK(prsm_eval::ChooseMiddleStage(env, 0) == std::optional<int>(3));
+  // pricey-mid is left out once a model cheaper than the cheap stage beats it (dominated),
+  // and so is a model cheaper than the cheap stage itself.
+  env.train_score[1] = 0.9;
+  env.train_cost[1] = 0.5;
+  CHECK_FALSE(prsm_eval::ChooseMiddleStage(env, 0).has_value());
+  env.train_score[1] = 0.5;
+  CHECK(prsm_eval::ChooseMiddleStage(env, 0) == std::optional<int>(3));
+  env.train_score[3] = 0.5;
+  CHECK_FALSE(prsm_eval::ChooseMiddleStage(env, 0).has_value());
+}
