@@ -20,6 +20,11 @@ Result<void> ParseState(std::string_view text, std::string_view format, std::int
     return Error(ErrorCode::kInvalidArgument,
                  fmt::format("invalid state: invalid UTF-8 or NUL at byte {}", *bad));
   }
+  if (const auto lone = json::FindLoneSurrogate(text)) {
+    // RapidJSON 1.1 lets a lone low surrogate through, decoding it to invalid UTF-8.
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("invalid state: a lone UTF-16 surrogate escape at byte {}", *lone));
+  }
   constexpr unsigned kFlags =
       json::rapidjson::kParseFullPrecisionFlag | json::rapidjson::kParseIterativeFlag;
   doc.Parse<kFlags>(text.data(), text.size());

@@ -240,8 +240,9 @@ TEST_CASE("learned routing rejects bad state and stays unchanged", "[learned]") 
                "\"n\":1,\"sum\":1},"),  // bad band
       replaced("\"cells\":[",
                "\"cells\":[{\"model\":\"m\",\"domain\":\"d\",\"band\":0,"
-               "\"n\":1,\"sum\":2},"),        // sum > n
-      replaced("\"rng\":\"", "\"rng\":\"x"),  // bad engine state
+               "\"n\":1,\"sum\":2},"),                  // sum > n
+      replaced("\"rng\":\"", "\"rng\":\"x"),            // bad engine state
+      replaced("\"model\":\"", "\"model\":\"\\uDC00"),  // a lone UTF-16 surrogate
   };
   auto fresh = prsm::MakeLearnedRouting({});
   const std::string fresh_state = *fresh->SaveState();
