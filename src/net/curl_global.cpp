@@ -21,7 +21,7 @@ struct RuntimeCurl {
 };
 
 const RuntimeCurl& Runtime() {
-  static const RuntimeCurl runtime = [] {
+  static const RuntimeCurl kRuntime = [] {
     RuntimeCurl found;
     if (const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW)) {
       found.version_num = info->version_num;
@@ -31,7 +31,7 @@ const RuntimeCurl& Runtime() {
     found.version = curl_version();
     return found;
   }();
-  return runtime;
+  return kRuntime;
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ void TimerQueue::TakeDue(Clock::time_point now, std::vector<std::function<void()
     auto it = pending_.find(id);
     taken_.emplace(id, std::move(it->second));
     pending_.erase(it);
-    due.push_back([this, id] { RunTaken(id); });
+    due.emplace_back([this, id] { RunTaken(id); });
   }
 }
 

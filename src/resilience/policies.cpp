@@ -73,8 +73,8 @@ bool IsRetryable(const RetryPolicy& policy, const Error& error) noexcept {
 
 std::chrono::milliseconds FullJitterBackoff(const RetryPolicy& policy, int retry,
                                             std::mt19937_64& random) {
-  const double initial = static_cast<double>(policy.initial_backoff.count());
-  const double cap = static_cast<double>(policy.max_backoff.count());
+  const auto initial = static_cast<double>(policy.initial_backoff.count());
+  const auto cap = static_cast<double>(policy.max_backoff.count());
   // pow overflows to inf for large exponents; min() then yields the cap, as it should.
   const double ceiling =
       std::min(cap, initial * std::pow(policy.multiplier, std::max(0, retry - 1)));

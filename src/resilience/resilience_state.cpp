@@ -1,6 +1,7 @@
 #include "resilience/resilience_state.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
@@ -27,7 +28,7 @@ std::string Describe(const Error& error) {
 double EstimateRequestTokens(const CompletionRequest& request) {
   std::size_t bytes = 0;
   for (const Message& message : request.messages) bytes += message.content.size();
-  double tokens = static_cast<double>((bytes + 3) / 4);
+  double tokens = std::ceil(static_cast<double>(bytes) / 4.0);  // as the query analyser counts
   if (request.max_tokens && *request.max_tokens > 0) tokens += *request.max_tokens;
   return tokens;
 }
