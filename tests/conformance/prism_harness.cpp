@@ -63,6 +63,9 @@ Sent Send(const std::shared_ptr<const Provider>& provider, const std::string& wi
   };
   options.attempt_timeout = std::chrono::seconds(30);
   options.request_timeout = std::chrono::seconds(60);
+  // One exchange per case: Prism's verdicts are counted against the requests sent, so a
+  // retried answer would count twice.
+  options.retry.max_retries = 0;
   auto created = MultiLLMOrchestrator::Create(std::move(options));
   if (!created) return {created.error(), {}, {}};
   std::unique_ptr<MultiLLMOrchestrator> orchestrator = std::move(created).value();
