@@ -93,7 +93,7 @@ struct HedgePolicy {
   std::chrono::milliseconds delay{0};
   std::size_t min_samples = 20;
   /// Hedges per attempt, over time (a token bucket: every first try earns `max_share` of a
-  /// hedge, at most `burst` saved).
+  /// hedge, at most `burst` saved; it starts full, so the first `burst` hedges are free).
   double max_share = 0.05;
   double burst = 10.0;
 };
