@@ -270,7 +270,8 @@ void Request::Launch(std::size_t index) {
   const double tokens = EstimateRequestTokens(QueryFor(attempt).request);
   if (const auto wait = resilience.Acquire(spec, tokens, now, &why); wait.count() > 0) {
     const auto wait_ms = std::chrono::ceil<milliseconds>(wait);
-    if (attempt.wait_timer == 0 && !attempt.no_retry) {
+    if (!attempt.rate_limited) {
+      attempt.rate_limited = true;
       host_.RecordResilience(RequestHost::ResilienceEvent::kRateLimited);
     }
     if (FailsFastOnLimit(spec) || now + wait >= deadline_) {

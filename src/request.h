@@ -147,6 +147,7 @@ class Request {
     bool no_retry = false;            // refused by prsm itself (circuit open, rate limit)
     bool holds_retry_budget = false;  // a retry: holds a RetryBudget place until it ends
     net::TimerId wait_timer = 0;      // waiting for rate-limit capacity
+    bool rate_limited = false;        // counted once in OrchestratorStats::rate_limited
     ResilienceState::Pass pass;       // how the breakers let it through
     double tokens_taken = 0.0;        // estimated tokens taken from the rate-limit buckets
     Attempt record;
