@@ -42,6 +42,7 @@ namespace {
 
 using testing::FakeProviderServer;
 using testing::ModelScript;
+using testing::RunQuietly;
 using testing::ServerProcess;
 
 constexpr std::string_view kCanary = "sk-canary-0b5e7d9f1a3c4e6082a4c6e8f0b2d4f6";
@@ -50,24 +51,6 @@ constexpr std::size_t kCanaryPrefix = 12;
 
 std::string ScriptPath() {
   return std::string(PRSM_TEST_SOURCE_DIR) + "/integration/security_server.js";
-}
-
-// Runs a command with its output discarded; its exit status, or -1.
-int RunQuietly(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 // A temporary directory of self-signed certificates, removed with its files.

@@ -39,8 +39,9 @@ int ListenLoopback(std::uint16_t* port) {
   return fd;
 }
 
-// Runs a command, returns its exit status (or -1).
-int Run(const std::vector<std::string>& argv) {
+}  // namespace
+
+int RunQuietly(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -56,8 +57,6 @@ int Run(const std::vector<std::string>& argv) {
   if (waitpid(pid, &status, 0) != pid) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
-
-}  // namespace
 
 std::uint16_t UnusedLoopbackPort() {
   std::uint16_t port = 0;
@@ -135,9 +134,10 @@ TlsH2Server::TlsH2Server() {
   dir_ = dir_template;
   cert_file_ = dir_ + "/cert.pem";
   const std::string key_file = dir_ + "/key.pem";
-  if (Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-           "-nodes", "-keyout", key_file, "-out", cert_file_, "-days", "1", "-subj",
-           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"}) != 0) {
+  if (RunQuietly({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                  "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key_file, "-out", cert_file_,
+                  "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                  "subjectAltName=IP:127.0.0.1"}) != 0) {
     why_not_ = "openssl could not make a certificate (is openssl installed?)";
     return;
   }

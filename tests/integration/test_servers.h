@@ -14,10 +14,15 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server_process.h"
 
 namespace prsm::testing {
+
+/// Runs a command (found on PATH) with its output discarded and waits for it: its exit status,
+/// or -1 when it could not run or did not exit normally.
+int RunQuietly(const std::vector<std::string>& argv);
 
 /// A loopback port nothing listens on (bound, read, closed): connecting to it is refused.
 std::uint16_t UnusedLoopbackPort();
