@@ -267,7 +267,9 @@ void Request::Launch(std::size_t index) {
   }
   ResilienceState& resilience = host_.resilience();
   std::string why;
-  const double tokens = EstimateRequestTokens(QueryFor(attempt).request);
+  // Estimated only where a tokens-per-minute limit will count them: this runs for every attempt.
+  const double tokens =
+      resilience.LimitsTokens(spec) ? EstimateRequestTokens(QueryFor(attempt).request) : 0.0;
   if (const auto wait = resilience.Acquire(spec, tokens, now, &why); wait.count() > 0) {
     const auto wait_ms = std::chrono::ceil<milliseconds>(wait);
     if (!attempt.rate_limited) {

@@ -229,6 +229,12 @@ ResilienceState::Clock::duration ResilienceState::Acquire(const ModelSpec& spec,
   return Clock::duration::zero();
 }
 
+bool ResilienceState::LimitsTokens(const ModelSpec& spec) const {
+  if (spec.resilience.rate_limit.tokens_per_minute > 0) return true;
+  const auto it = options_.provider_rate_limits.find(spec.provider);
+  return it != options_.provider_rate_limits.end() && it->second.tokens_per_minute > 0;
+}
+
 void ResilienceState::SettleTokens(const ModelSpec& spec, double taken, double used,
                                    Clock::time_point now) {
   auto settle = [&](std::map<std::string, Limits>& table, const std::string& key) {

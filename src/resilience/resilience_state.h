@@ -68,6 +68,8 @@ class ResilienceState {
   /// Otherwise the time to wait, with why in `*why`; nothing was taken.
   Clock::duration Acquire(const ModelSpec& spec, double tokens, Clock::time_point now,
                           std::string* why);
+  /// Whether a tokens-per-minute limit applies to `spec` (so its tokens need estimating).
+  bool LimitsTokens(const ModelSpec& spec) const;
   /// Corrects the token buckets from the estimate taken to the real use.
   void SettleTokens(const ModelSpec& spec, double taken, double used, Clock::time_point now);
   /// The server said "not before `until`" for this model (HTTP 429/503 with Retry-After).
