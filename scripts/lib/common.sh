@@ -8,11 +8,12 @@ export PRSM_ROOT
 # Debian 12 packages a build and the full test run need. `clang` brings clang++ 14 for the asan
 # preset; libclang-rt-14-dev holds its sanitizer runtimes (a Recommends, so not pulled in by
 # --no-install-recommends); clang-format/clang-tidy are pinned to 14 by the format and lint stages.
+# doxygen generates the API reference (scripts/docs, the docs stage).
 PRSM_APT_PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config ca-certificates
   libcurl4-openssl-dev rapidjson-dev libfmt-dev catch2
   clang clang-format clang-tidy libclang-rt-14-dev
-  openssl
+  openssl doxygen
 )
 
 prsm_log() { printf '\033[1;34m[prsm]\033[0m %s\n' "$*" >&2; }
