@@ -44,7 +44,10 @@
 
 #include "prsm/consensus.h"
 #include "prsm/export.h"
+#include "prsm/log.h"
+#include "prsm/metrics.h"
 #include "prsm/model.h"
+#include "prsm/observer.h"
 #include "prsm/provider.h"
 #include "prsm/resilience.h"
 #include "prsm/routing.h"
@@ -60,12 +63,7 @@ enum class ExecutorBackend : std::uint8_t {
   kPoll,     ///< curl_multi_poll + curl_multi_wakeup (portable).
 };
 
-/// Severity of a log line.
-enum class LogLevel : std::uint8_t { kDebug, kInfo, kWarning, kError };
-
-/// Receives prsm's diagnostics. prsm itself never writes to stdout or stderr. Called on the
-/// loop thread; must not block. Lines never contain API keys.
-using LogSink = std::function<void(LogLevel level, std::string_view message)>;
+// LogLevel and LogSink: prsm/log.h.
 
 /// A spending cap over a sliding window of time, for one orchestrator.
 struct Budget {
@@ -106,6 +104,23 @@ struct OrchestratorOptions {
   std::string ca_bundle_path;
   /// Diagnostics; default: discarded.
   LogSink log_sink;
+
+  // Observability (prsm/observer.h, prsm/log.h, prsm/metrics.h; docs/OBSERVABILITY.md).
+  /// Structured diagnostics (the same records as log_sink, with fields); default: none. See
+  /// MakeJsonLinesLogSink.
+  StructuredLogSink structured_log_sink;
+  /// Records below this level reach neither sink (and most are not even formatted).
+  LogLevel min_log_level = LogLevel::kDebug;
+  /// Secret values (API keys...) replaced by "[REDACTED]" wherever they appear in a log record.
+  std::vector<std::string> redact;
+  /// Receive every request's events on a dedicated thread, in this order (prsm/observer.h).
+  /// Null entries fail Create() with kInvalidArgument.
+  std::vector<std::shared_ptr<Observer>> observers;
+  /// Events queued for the observers at most; more are dropped and counted (must be >= 1).
+  std::size_t observer_queue_capacity = 65536;
+  /// Send a W3C `traceparent: 00-<trace id>-<span id>-01` header with each HTTP attempt (the
+  /// request's trace id, a new span id per attempt: Attempt::span_id).
+  bool trace_header = true;
   /// Receives requests no consensus rule could accept (human in the loop); default: none, and
   /// such requests fail with kNoConsensus.
   std::shared_ptr<EscalationHandler> escalation;
@@ -143,6 +158,8 @@ using StreamEventCallback = std::function<void(const StreamEvent&)>;
 namespace detail {
 class RequestControl;
 }  // namespace detail
+
+struct OrchestratorConfig;  // prsm/config.h
 
 /// Refers to one submitted request. Copyable; every method is thread-safe and may be called
 /// after the request finished or the orchestrator was destroyed.
@@ -199,6 +216,8 @@ struct OrchestratorStats {
   /// Both return to 0 once every request has completed: a leak check (bench/soak.cpp).
   std::size_t open_transfers = 0;
   std::size_t pending_timers = 0;
+  /// Observer events dropped because the observer queue was full (prsm/observer.h).
+  std::uint64_t observer_events_dropped = 0;
   std::map<std::string, ModelTotals> by_model;
 };
 
@@ -208,6 +227,11 @@ class PRSM_EXPORT MultiLLMOrchestrator {
   /// Starts the loop thread. Errors: kInvalidArgument for bad options, kInternal when libcurl
   /// or the OS cannot provide an event loop, kFailedPrecondition for a libcurl too old.
   static Result<std::unique_ptr<MultiLLMOrchestrator>> Create(OrchestratorOptions options = {});
+  /// Creates the orchestrator a configuration describes (prsm/config.h, LoadConfigFile): with
+  /// `config.options`, then adds every provider and every model, in the file's order. Errors:
+  /// those of Create(options), and of AddProvider/AddModel with the message naming the
+  /// provider or model and `config.source`.
+  static Result<std::unique_ptr<MultiLLMOrchestrator>> Create(OrchestratorConfig config);
 
   ~MultiLLMOrchestrator();
   MultiLLMOrchestrator(const MultiLLMOrchestrator&) = delete;
@@ -251,6 +275,10 @@ class PRSM_EXPORT MultiLLMOrchestrator {
 
   /// Running totals. Thread-safe.
   OrchestratorStats stats() const;
+
+  /// Counters and histograms per model and for the orchestrator (prsm/metrics.h; render them
+  /// with FormatPrometheus). Thread-safe; a snapshot.
+  MetricsSnapshot metrics() const;
 
   /// Every circuit breaker that has seen an attempt: models by name, provider endpoints as
   /// "provider:<id>". Thread-safe; a snapshot.
