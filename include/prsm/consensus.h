@@ -1,14 +1,15 @@
-// prsm/consensus.h — deciding which answer to trust.
-//
-// After each attempt of a stage ends, the orchestrator asks the stage's `ConsensusRule` whether
-// it can decide already (`IsDecided`); if so, the attempts still running are cancelled, which
-// saves their tokens. When it can decide, or when every attempt has ended, `Decide` accepts one
-// candidate (with agreement and confidence) or rejects them all, in which case the plan's next
-// stage may run (see routing.h).
-//
-// Thread safety: called on the orchestrator's loop thread, one call at a time; both methods are
-// const and must not block. A rule may be shared between orchestrators if it has no mutable
-// state. Errors: a throwing rule fails the request with kInternal.
+/// \file
+/// prsm/consensus.h — deciding which answer to trust.
+///
+/// After each attempt of a stage ends, the orchestrator asks the stage's `ConsensusRule` whether
+/// it can decide already (`IsDecided`); if so, the attempts still running are cancelled, which
+/// saves their tokens. When it can decide, or when every attempt has ended, `Decide` accepts one
+/// candidate (with agreement and confidence) or rejects them all, in which case the plan's next
+/// stage may run (see routing.h).
+///
+/// Thread safety: called on the orchestrator's loop thread, one call at a time; both methods are
+/// const and must not block. A rule may be shared between orchestrators if it has no mutable
+/// state. Errors: a throwing rule fails the request with kInternal.
 #ifndef PRSM_CONSENSUS_H_
 #define PRSM_CONSENSUS_H_
 
@@ -31,12 +32,13 @@ namespace prsm {
 /// One attempt's outcome, as a rule sees it. The orchestrator fills every field.
 struct Candidate {
   std::string model;  ///< The registered model name.
+  /// The attempt's completion, or the error it failed with (a failed candidate cannot win).
   Result<Completion> result;
   /// The query's domain (QueryContext::attributes["domain"], else the one the query analyser
   /// found; empty when unknown), and this model's expected quality there, in [0, 1], from its
   /// ModelSpec priors (PriorQuality in routing.h).
   std::string domain;
-  double prior_quality = 0.5;
+  double prior_quality = 0.5;  ///< See `domain`.
   /// The model's own confidence in its answer, from logprobs (LogprobConfidence), when it gave
   /// them.
   std::optional<double> confidence;
@@ -44,11 +46,12 @@ struct Candidate {
 
 /// A rule's verdict.
 struct Decision {
-  bool accepted = false;
+  bool accepted = false;    ///< True: `chosen` is the answer; false: every candidate rejected.
   std::size_t chosen = 0;   ///< Index into the candidates, when accepted.
   double agreement = 0.0;   ///< Share of successful candidates agreeing with the chosen one.
   double confidence = 0.0;  ///< The rule's confidence in the chosen answer, in [0, 1].
   std::vector<std::size_t> supporters;  ///< Candidates agreeing with the chosen one.
+  /// Why, for people: reported as ConsensusReport::explanation.
   std::string explanation;
 };
 
@@ -76,6 +79,7 @@ PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeFirstSuccessRule();
 
 /// What part of a completion is "the answer", so that answers can be compared.
 struct AnswerFormat {
+  /// Which part of the text is compared, and how.
   enum class Kind : std::uint8_t {
     kNormalizedText,  ///< The whole text, lower-cased, whitespace collapsed, outer punctuation
                       ///< and markdown emphasis dropped.
@@ -85,9 +89,9 @@ struct AnswerFormat {
     kJsonField,       ///< The value at `json_field` (dotted path) of the text parsed as JSON.
     kSimilarText,     ///< Free text: two answers agree when TextSimilarity >= `similarity`.
   };
-  Kind kind = Kind::kNormalizedText;
-  std::string json_field;   ///< kJsonField: e.g. "answer" or "result.label".
-  double similarity = 0.6;  ///< kSimilarText: the agreement threshold, in (0, 1].
+  Kind kind = Kind::kNormalizedText;  ///< How answers are extracted and compared.
+  std::string json_field;             ///< kJsonField: e.g. "answer" or "result.label".
+  double similarity = 0.6;            ///< kSimilarText: the agreement threshold, in (0, 1].
 };
 
 /// The canonical answer in `text` under `format`, or nullopt when none can be found (such a
@@ -121,6 +125,7 @@ PRSM_EXPORT std::optional<double> LogprobConfidence(const Completion& completion
 
 /// How a vote is held.
 struct VoteOptions {
+  /// How each answer is extracted from its completion and compared with the others.
   AnswerFormat answer;
   /// The share of the voting weight the winning answer needs: the seed's `consensus_threshold`
   /// (0.8 demands a four-to-one agreement). In (0, 1]. A strict majority is 0.5 plus a hair:
@@ -156,11 +161,13 @@ PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeMajorityVoteRule(VoteOptions opti
 /// logprob confidence (when it has one). The decision's confidence is the winner's share.
 /// Priors and confidences are clamped to [0, 1]; a non-finite one is ignored.
 struct WeightedVoteOptions {
-  VoteOptions vote;
+  VoteOptions vote;  ///< Threshold, answer format and early decision, as for a majority vote.
+  /// Model name → weight (>= 0); a model not listed weighs 1.
   std::map<std::string, double> model_weights;
-  bool use_priors = true;
-  bool use_confidence = true;
+  bool use_priors = true;      ///< Multiply by the candidate's prior quality.
+  bool use_confidence = true;  ///< Multiply by the candidate's logprob confidence, when known.
 };
+/// The weighted vote described by WeightedVoteOptions.
 PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeWeightedConfidenceRule(
     WeightedVoteOptions options = {});
 
@@ -176,9 +183,13 @@ PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeWeightedConfidenceRule(
 struct ExpertOptions {
   /// Domain → expert models, most trusted first, e.g. {"code", {"gpt-4.1", "claude-sonnet-4-5"}}.
   std::map<std::string, std::vector<std::string>> experts;
+  /// Other candidates that must agree with an expert's answer; 0 = the expert alone decides.
   std::size_t min_support = 0;
+  /// The weighted vote used when no expert answer qualifies, or the domain has no experts;
+  /// its `vote.answer` is also how expert answers are compared.
   WeightedVoteOptions fallback;
 };
+/// The expert rule described by ExpertOptions.
 PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeExpertRule(ExpertOptions options);
 
 /// Accepts a single answer only when the model is confident enough: the candidate's logprob
@@ -195,10 +206,10 @@ PRSM_EXPORT std::unique_ptr<ConsensusRule> MakeConfidenceRule(double min_confide
 /// Why a request was escalated: its query, every candidate of its last stage and the rule's
 /// verdict on them.
 struct Escalation {
-  std::uint64_t request_id = 0;
-  Query query;
-  std::vector<Candidate> candidates;
-  Decision decision;
+  std::uint64_t request_id = 0;       ///< As RequestHandle::id() and Response::request_id.
+  Query query;                        ///< The query as the host submitted it.
+  std::vector<Candidate> candidates;  ///< Every candidate of the last stage that ran.
+  Decision decision;                  ///< The rule's rejection, with its explanation.
 };
 
 /// The human's answer: a completion (prsm accounts it as from the model "human", at no cost),
@@ -212,6 +223,7 @@ using EscalationReply = std::function<void(Result<Completion>)>;
 class PRSM_EXPORT EscalationHandler {
  public:
   virtual ~EscalationHandler();
+  /// Hands `escalation` to a human; `reply` delivers the answer later (see EscalationReply).
   virtual void Escalate(const Escalation& escalation, EscalationReply reply) = 0;
 };
 

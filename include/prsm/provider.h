@@ -1,19 +1,20 @@
-// prsm/provider.h — how prsm talks to a model server.
-//
-// A `Provider` is a codec, not a client: it turns a vendor-neutral `CompletionRequest` into an
-// `HttpRequest` and an `HttpResponse` back into a `Completion`. It does no I/O, owns no thread,
-// never blocks. The orchestrator's event loop does the transfer, the timeouts and the retries,
-// so every provider gets them alike. Built-in codecs come from factories such as
-// `MakeOpenAIProvider()` (prsm/providers/openai.h); hosts may write their own.
-//
-// A model that is not behind HTTP (an in-process model, a replay of recorded answers) plugs in
-// as an `InProcessProvider`, which the orchestrator drives the same way.
-//
-// Thread safety: the orchestrator calls a Provider's methods on its loop thread, possibly for
-// many requests in a row; implementations must be safe to call concurrently on a const object
-// (other orchestrators may share it). Lifetime: shared via std::shared_ptr; the orchestrator
-// keeps it until it is destroyed.
-// Errors: methods return `Result`; a method that throws is caught and turned into kInternal.
+/// \file
+/// prsm/provider.h — how prsm talks to a model server.
+///
+/// A `Provider` is a codec, not a client: it turns a vendor-neutral `CompletionRequest` into an
+/// `HttpRequest` and an `HttpResponse` back into a `Completion`. It does no I/O, owns no thread,
+/// never blocks. The orchestrator's event loop does the transfer, the timeouts and the retries,
+/// so every provider gets them alike. Built-in codecs come from factories such as
+/// `MakeOpenAIProvider()` (prsm/providers/openai.h); hosts may write their own.
+///
+/// A model that is not behind HTTP (an in-process model, a replay of recorded answers) plugs in
+/// as an `InProcessProvider`, which the orchestrator drives the same way.
+///
+/// Thread safety: the orchestrator calls a Provider's methods on its loop thread, possibly for
+/// many requests in a row; implementations must be safe to call concurrently on a const object
+/// (other orchestrators may share it). Lifetime: shared via std::shared_ptr; the orchestrator
+/// keeps it until it is destroyed.
+/// Errors: methods return `Result`; a method that throws is caught and turned into kInternal.
 #ifndef PRSM_PROVIDER_H_
 #define PRSM_PROVIDER_H_
 
@@ -31,29 +32,31 @@ namespace prsm {
 
 /// One HTTP header. Names compare case-insensitively where prsm looks them up.
 struct HttpHeader {
-  std::string name;
-  std::string value;
+  std::string name;   ///< e.g. "Authorization"; sent as written.
+  std::string value;  ///< Sent as written; may be a secret.
 
+  /// Exact equality of name and value (for tests and comparisons, not lookups).
   friend bool operator==(const HttpHeader& a, const HttpHeader& b) {
     return a.name == b.name && a.value == b.value;
   }
+  /// Negation of operator==.
   friend bool operator!=(const HttpHeader& a, const HttpHeader& b) { return !(a == b); }
 };
 
 /// What a provider asks the event loop to send. Header values may hold secrets (API keys);
 /// prsm never copies them into errors, logs or metrics.
 struct HttpRequest {
-  std::string method = "POST";
-  std::string url;
-  std::vector<HttpHeader> headers;
-  std::string body;
+  std::string method = "POST";      ///< The HTTP method.
+  std::string url;                  ///< Absolute http:// or https:// URL.
+  std::vector<HttpHeader> headers;  ///< Sent in this order.
+  std::string body;                 ///< Sent as is (usually JSON).
 };
 
 /// What came back. `body` is complete (size-capped by the orchestrator's options).
 struct HttpResponse {
-  int status = 0;
-  std::vector<HttpHeader> headers;
-  std::string body;
+  int status = 0;                   ///< The HTTP status code.
+  std::vector<HttpHeader> headers;  ///< As received, in order.
+  std::string body;                 ///< The whole body (decompressed).
 
   /// The first header of that name (case-insensitive), or an empty view.
   PRSM_EXPORT std::string_view Header(std::string_view name) const noexcept;

@@ -1,14 +1,15 @@
-// prsm/resilience.h — how prsm degrades gracefully: retries, circuit breakers, hedged requests
-// and client-side rate limits. Policies are plain values set in OrchestratorOptions (the
-// defaults) and overridden per model (`ModelResilience`) or per query (`QueryContext::retry`).
-//
-// Everything here runs on the orchestrator's loop thread, on its timers: a retry's backoff, a
-// rate limit's wait or a hedge's delay never blocks a thread. Every wait is capped by the
-// request's deadline: a retry or a wait that cannot finish in time is not started, and the
-// request fails at once with the error that caused it (with its Retry-After, if any).
-//
-// Thread safety: plain values; copy them freely. Errors: the orchestrator validates them in
-// Create() and AddModel() (kInvalidArgument naming the field).
+/// \file
+/// prsm/resilience.h — how prsm degrades gracefully: retries, circuit breakers, hedged requests
+/// and client-side rate limits. Policies are plain values set in OrchestratorOptions (the
+/// defaults) and overridden per model (`ModelResilience`) or per query (`QueryContext::retry`).
+///
+/// Everything here runs on the orchestrator's loop thread, on its timers: a retry's backoff, a
+/// rate limit's wait or a hedge's delay never blocks a thread. Every wait is capped by the
+/// request's deadline: a retry or a wait that cannot finish in time is not started, and the
+/// request fails at once with the error that caused it (with its Retry-After, if any).
+///
+/// Thread safety: plain values; copy them freely. Errors: the orchestrator validates them in
+/// Create() and AddModel() (kInvalidArgument naming the field).
 #ifndef PRSM_RESILIENCE_H_
 #define PRSM_RESILIENCE_H_
 
@@ -32,9 +33,9 @@ namespace prsm {
 struct RetryPolicy {
   /// Retries after the first try; 0 disables retries.
   int max_retries = 2;
-  std::chrono::milliseconds initial_backoff{200};
-  std::chrono::milliseconds max_backoff{10000};
-  double multiplier = 2.0;
+  std::chrono::milliseconds initial_backoff{200};  ///< The first retry's longest wait.
+  std::chrono::milliseconds max_backoff{10000};    ///< No wait is drawn from a longer range.
+  double multiplier = 2.0;                         ///< Growth of the range per retry (>= 1).
   /// Codes worth another try. kUnavailable covers transport failures and HTTP 5xx/529,
   /// kResourceExhausted HTTP 429, kDeadlineExceeded an attempt's own timeout (never the
   /// request's deadline).
@@ -55,8 +56,8 @@ struct RetryPolicy {
 /// or running at once may not exceed max(min_concurrent, ratio * requests in flight). A retry
 /// over the cap is not made; the attempt fails as it would without retries.
 struct RetryBudget {
-  double ratio = 0.2;
-  std::size_t min_concurrent = 3;
+  double ratio = 0.2;              ///< Retries allowed per request in flight.
+  std::size_t min_concurrent = 3;  ///< Retries always allowed, however few requests run.
 };
 
 /// A circuit breaker per model, and one per provider endpoint for transport failures (no HTTP
@@ -70,13 +71,13 @@ struct RetryBudget {
 /// half-open: at most `half_open_probes` attempts at once are let through; a success closes
 /// it, a failure opens it again (for `open_for` again).
 struct BreakerPolicy {
-  bool enabled = true;
-  std::size_t consecutive_failures = 5;
-  double failure_rate = 0.5;
-  std::size_t min_calls = 20;
-  std::chrono::milliseconds window{std::chrono::seconds(30)};
-  std::chrono::milliseconds open_for{std::chrono::seconds(30)};
-  std::size_t half_open_probes = 1;
+  bool enabled = true;                   ///< false: no breakers at all.
+  std::size_t consecutive_failures = 5;  ///< Failures in a row that open the circuit.
+  double failure_rate = 0.5;             ///< Share of failures in `window` that opens it.
+  std::size_t min_calls = 20;            ///< Attempts ended in `window` before the rate counts.
+  std::chrono::milliseconds window{std::chrono::seconds(30)};    ///< For `failure_rate`.
+  std::chrono::milliseconds open_for{std::chrono::seconds(30)};  ///< Open, before half-open.
+  std::size_t half_open_probes = 1;  ///< Attempts let through at once when half-open.
   /// When every model a query may use is open: false = fail at once with kUnavailable naming
   /// them (and the time to the earliest half-open as retry_after); true = wait for the earliest
   /// half-open, if that comes before the request's deadline.
@@ -87,61 +88,64 @@ struct BreakerPolicy {
 /// model starts; the first success wins and the other is cancelled. A streamed attempt races to
 /// its first content token (the commit point). Hedges are capped at `max_share` of attempts.
 struct HedgePolicy {
-  bool enabled = false;
+  bool enabled = false;  ///< Off by default: a hedge may cost a second call.
   /// Fixed delay; zero = the model's observed p95 latency (time to first content for streams),
   /// once `min_samples` answers have been seen (before that, no hedge).
   std::chrono::milliseconds delay{0};
-  std::size_t min_samples = 20;
+  std::size_t min_samples = 20;  ///< Answers seen before an observed-p95 delay applies.
   /// Hedges per attempt, over time (a token bucket: every first try earns `max_share` of a
   /// hedge, at most `burst` saved; it starts full, so the first `burst` hedges are free).
   double max_share = 0.05;
-  double burst = 10.0;
+  double burst = 10.0;  ///< The most hedges saved up in the bucket (see `max_share`).
 };
 
 /// Client-side rate limits as token buckets refilled continuously; 0 = no limit.
 struct RateLimit {
-  double requests_per_minute = 0.0;
+  double requests_per_minute = 0.0;  ///< Attempts started per minute (RPM).
   /// Counts input tokens (estimated as bytes / 4 before sending) plus the request's
   /// max_tokens; corrected to the real usage when the answer comes.
   double tokens_per_minute = 0.0;
+  /// What an attempt does when the bucket is empty.
   enum class OnLimit : std::uint8_t {
     kWait,  ///< Wait for capacity on a timer, if it comes before the request's deadline.
     kFail,  ///< Fail the attempt at once with kResourceExhausted and the wait as retry_after.
   };
-  OnLimit on_limit = OnLimit::kWait;
+  OnLimit on_limit = OnLimit::kWait;  ///< Wait (default) or fail fast.
 };
 
 /// Per-model settings (ModelSpec::resilience). An unset retry policy uses
 /// OrchestratorOptions::retry; a query's QueryContext::retry overrides both.
 struct ModelResilience {
-  std::optional<RetryPolicy> retry;
+  std::optional<RetryPolicy> retry;  ///< Unset: OrchestratorOptions::retry.
   /// This model's own limits (e.g. its vendor's published RPM/TPM for your tier).
   RateLimit rate_limit;
 };
 
 /// Checks a policy's values. Errors: kInvalidArgument naming `where` and the field.
 PRSM_EXPORT Result<void> ValidateRetryPolicy(const RetryPolicy& policy, std::string_view where);
+/// Checks a rate limit's values. Errors: kInvalidArgument naming `where` and the field.
 PRSM_EXPORT Result<void> ValidateRateLimit(const RateLimit& limit, std::string_view where);
 
 /// What a circuit is doing now.
 enum class CircuitState : std::uint8_t { kClosed, kOpen, kHalfOpen };
+/// "closed", "open" or "half-open". Never fails.
 PRSM_EXPORT std::string_view ToString(CircuitState state) noexcept;
 
 /// One breaker's state, as MultiLLMOrchestrator::circuits() reports it.
 struct CircuitStatus {
   std::string name;  ///< The model name, or "provider:<id>" for an endpoint breaker.
-  CircuitState state = CircuitState::kClosed;
-  std::uint64_t consecutive_failures = 0;
-  std::uint64_t times_opened = 0;
+  CircuitState state = CircuitState::kClosed;  ///< Its state now.
+  std::uint64_t consecutive_failures = 0;      ///< Counted failures since the last success.
+  std::uint64_t times_opened = 0;              ///< Since the orchestrator was created.
   /// Open: time until half-open; otherwise zero.
   std::chrono::milliseconds reopens_in{0};
 };
 
 /// A breaker changed state; given to OrchestratorOptions::on_circuit_change on the loop thread.
 struct CircuitEvent {
-  std::string name;
-  CircuitState from = CircuitState::kClosed;
-  CircuitState to = CircuitState::kClosed;
+  std::string name;                           ///< As CircuitStatus::name.
+  CircuitState from = CircuitState::kClosed;  ///< The state it left.
+  CircuitState to = CircuitState::kClosed;    ///< The state it entered.
   std::string reason;  ///< e.g. "5 consecutive failures, last: Unavailable (HTTP 503)"
 };
 

@@ -1,18 +1,19 @@
-// prsm/routing.h — deciding which models to ask, in which order, under which acceptance test.
-//
-// A `RoutingStrategy` turns a `Query` into a `RoutePlan`: a list of stages, each a set of
-// attempts. The first stage always runs. A later stage runs only when the previous one ended
-// without an accepted answer, and only if its `trigger` matches why: every attempt failed
-// (a fallback), or answers came back but the consensus rule did not accept them (a cascade).
-// Within a stage, attempts start together, or one `stagger` apart (a hedge: the next starts only
-// while no answer has been accepted). One shape covers a single call, a fan-out with a vote,
-// a fallback chain, a hedge and a cascade.
-//
-// Thread safety: the orchestrator calls `Plan()` and `Observe()` on its loop thread only, one
-// call at a time, so a strategy used by one orchestrator needs no locking. Share one between
-// orchestrators only if it locks itself. `Plan()` must be fast (microseconds) and must not block.
-// Errors: `Plan()` returns kInvalidArgument/kNotFound/kFailedPrecondition for queries it cannot
-// route; a throwing strategy fails the request with kInternal.
+/// \file
+/// prsm/routing.h — deciding which models to ask, in which order, under which acceptance test.
+///
+/// A `RoutingStrategy` turns a `Query` into a `RoutePlan`: a list of stages, each a set of
+/// attempts. The first stage always runs. A later stage runs only when the previous one ended
+/// without an accepted answer, and only if its `trigger` matches why: every attempt failed
+/// (a fallback), or answers came back but the consensus rule did not accept them (a cascade).
+/// Within a stage, attempts start together, or one `stagger` apart (a hedge: the next starts only
+/// while no answer has been accepted). One shape covers a single call, a fan-out with a vote,
+/// a fallback chain, a hedge and a cascade.
+///
+/// Thread safety: the orchestrator calls `Plan()` and `Observe()` on its loop thread only, one
+/// call at a time, so a strategy used by one orchestrator needs no locking. Share one between
+/// orchestrators only if it locks itself. `Plan()` must be fast (microseconds) and must not block.
+/// Errors: `Plan()` returns kInvalidArgument/kNotFound/kFailedPrecondition for queries it cannot
+/// route; a throwing strategy fails the request with kInternal.
 #ifndef PRSM_ROUTING_H_
 #define PRSM_ROUTING_H_
 
@@ -57,7 +58,7 @@ struct PlanStage {
   /// least `verify_threshold` of the verifiers that answered say yes, and counts as rejected
   /// otherwise (so a kOnRejection stage may follow).
   std::vector<std::string> verifiers;
-  double verify_threshold = 0.5;
+  double verify_threshold = 0.5;  ///< Share of yes votes needed; see `verifiers`.
   /// The stage's own deadline, from its start (0 = none): attempts still running then are
   /// stopped (kDeadlineExceeded) and the stage decides with what arrived. Capped, like every
   /// attempt, by the request's deadline.
@@ -66,15 +67,15 @@ struct PlanStage {
 
 /// The strategy's answer: stages in order, and why.
 struct RoutePlan {
-  std::vector<PlanStage> stages;
-  std::string explanation;
+  std::vector<PlanStage> stages;  ///< At least one; the first always runs.
+  std::string explanation;        ///< Why, for people: reported in RouteReport.
 };
 
 /// What the orchestrator has observed of one model, for strategies that adapt.
 struct ModelStats {
-  std::uint64_t attempts = 0;
-  std::uint64_t successes = 0;
-  std::uint64_t failures = 0;  ///< Cancelled attempts count as neither success nor failure.
+  std::uint64_t attempts = 0;   ///< Attempts started.
+  std::uint64_t successes = 0;  ///< Attempts that returned an answer.
+  std::uint64_t failures = 0;   ///< Cancelled attempts count as neither success nor failure.
   /// Exponentially weighted mean latency of successful attempts, in ms; 0 until one succeeds.
   double latency_ewma_ms = 0.0;
 };
@@ -88,9 +89,9 @@ struct QueryFeatures {
   /// 0 (trivial) to 1 (hard): length, reasoning cues, maths, code, multi-part questions, and
   /// the host's attributes["complexity"] ("low", "medium", "high" or a number) when given.
   double complexity = 0.0;
-  bool needs_reasoning = false;  ///< "prove", "step by step", "why", multi-step word problems...
-  bool has_code = false;
-  bool has_math = false;
+  bool needs_reasoning = false;   ///< "prove", "step by step", "why", multi-step word problems...
+  bool has_code = false;          ///< Code blocks, code keywords or a programming task.
+  bool has_math = false;          ///< Formulas, equations or arithmetic.
   bool multiple_choice = false;   ///< Options labelled A-D (or more) in the prompt.
   std::size_t prompt_tokens = 0;  ///< Estimated: about four characters a token.
 };
@@ -185,11 +186,12 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeQualityFocusedRouting(
 /// The best weighted score: quality_weight * quality - cost_weight * (cost / the dearest
 /// eligible cost) - latency_weight * (latency / the slowest eligible latency), all in [0, 1].
 struct BalancedOptions {
-  WeighingOptions base;
-  double quality_weight = 1.0;
-  double cost_weight = 0.5;
-  double latency_weight = 0.25;
+  WeighingOptions base;          ///< Quality floor, fallback and gap, as for every weighing one.
+  double quality_weight = 1.0;   ///< Weight of expected quality.
+  double cost_weight = 0.5;      ///< Weight of worst-case cost.
+  double latency_weight = 0.25;  ///< Weight of observed (else typical) latency.
 };
+/// The balanced strategy described by BalancedOptions.
 PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeBalancedRouting(BalancedOptions options = {});
 
 /// The seed's `routing_strategy='intelligent'`: analyses the query (AnalyzeQuery), sets the
@@ -198,15 +200,16 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeBalancedRouting(BalancedOptions
 /// with a cascade to the strongest model when the cheap answer is rejected. Expected quality is
 /// the prior (PriorQuality) corrected by what Feedback() taught it, per model and domain.
 struct IntelligentOptions {
-  WeighingOptions base;
-  double base_quality_bar = 0.6;
-  double hard_quality_bar = 0.9;
+  WeighingOptions base;           ///< Quality floor, fallback and gap, as for every weighing one.
+  double base_quality_bar = 0.6;  ///< Quality needed by a trivial query (complexity 0).
+  double hard_quality_bar = 0.9;  ///< Quality needed by the hardest query (complexity 1).
   /// Add the strongest model as a kOnRejection stage behind a cheaper first choice, so a
   /// consensus rule that rejects the cheap answer escalates it. With `base.fallback` that stage
   /// is kOnFailureOrRejection (the strongest is also the first fallback) and the other eligible
   /// models follow as kOnFailure stages. SaveState/LoadState keep what Feedback() taught.
   bool escalate_on_rejection = true;
 };
+/// The seed's intelligent strategy described by IntelligentOptions.
 PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeIntelligentRouting(
     IntelligentOptions options = {});
 
@@ -257,12 +260,13 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeIntelligentRouting(
 /// token norms (format "prsm-cascade-routing", version 2; LoadState refuses a version-1 state,
 /// whose examples lack the usage features, with kInvalidArgument: start afresh).
 struct CascadeOptions {
+  /// Stages of one model each, in this order; empty = every eligible model, cheapest first.
   std::vector<std::string> models;
-  std::size_t samples = 3;
-  VoteOptions accept;
-  std::optional<double> min_confidence;
-  std::vector<std::string> verifiers;
-  double target_quality = 0.9;
+  std::size_t samples = 3;  ///< Attempts of a cheap stage's model (a vote among samples).
+  VoteOptions accept;       ///< The cheap stages' vote and how answers are compared.
+  std::optional<double> min_confidence;  ///< Set: cheap stages accept on logprob confidence.
+  std::vector<std::string> verifiers;    ///< Cross-validating models of the cheap stages.
+  double target_quality = 0.9;  ///< Mean Feedback() score the accepted answers should reach.
   /// Explicit stages, cheapest first: each a group of models asked once each, at once (a name
   /// listed twice is asked twice), e.g. {{"gpt-5-mini", "gemini-flash"}, {"gpt-5"}}: accept
   /// when the two cheap models agree, else ask the strong one. Overrides `models` and
@@ -275,6 +279,7 @@ struct CascadeOptions {
   /// it accepts anything).
   std::size_t min_calibration_labels = 40;
 };
+/// The cascade described by CascadeOptions.
 PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeCascadeRouting(CascadeOptions options = {});
 
 /// Learns from outcomes: per model, domain and complexity band, a Beta posterior of the score
@@ -295,14 +300,15 @@ PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeCascadeRouting(CascadeOptions o
 /// saved state (format "prsm-learned-routing", version 1) holds the observations, latencies
 /// and the random engine's state, so a reloaded strategy plans exactly as the saved one.
 struct LearnedOptions {
-  WeighingOptions base;
-  double quality_bar = 0.8;
-  double exploration = 1.0;
-  double latency_weight = 0.0;
+  WeighingOptions base;         ///< Quality floor and fallback, as for every weighing one.
+  double quality_bar = 0.8;     ///< Posterior mean a model must reach (see the details).
+  double exploration = 1.0;     ///< Scale of Thompson sampling's noise; 0 = greedy.
+  double latency_weight = 0.0;  ///< Preference for fast models; 0 = latency ignored.
   /// Weight of the prior, in pseudo-observations.
   double prior_strength = 4.0;
   std::uint64_t seed = 42;  ///< Of the exploration's random numbers (reproducible runs).
 };
+/// The learning strategy described by LearnedOptions.
 PRSM_EXPORT std::unique_ptr<RoutingStrategy> MakeLearnedRouting(LearnedOptions options = {});
 
 }  // namespace prsm

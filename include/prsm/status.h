@@ -1,15 +1,16 @@
-// prsm/status.h — the one error channel of prsm.
-//
-// Every fallible prsm function returns `Result<T>` (a T or an `Error`), and every asynchronous
-// outcome arrives as a `Result<T>` in a callback. No exception crosses the public API, a thread
-// or a libcurl callback. The only exception prsm throws is `BadResultAccess`, from
-// `Result<T>::value()` on an error: misuse the caller could have checked with `has_value()`.
-//
-// `ErrorCode` keeps abseil's canonical meanings, so retry decisions are mechanical:
-// `kUnavailable` means "try again", `kResourceExhausted` "try again after `retry_after()`",
-// `kDeadlineExceeded` "try again only if the overall deadline allows"; anything else is final.
-//
-// Thread safety: all types here are values; distinct objects may be used from distinct threads.
+/// \file
+/// prsm/status.h — the one error channel of prsm.
+///
+/// Every fallible prsm function returns `Result<T>` (a T or an `Error`), and every asynchronous
+/// outcome arrives as a `Result<T>` in a callback. No exception crosses the public API, a thread
+/// or a libcurl callback. The only exception prsm throws is `BadResultAccess`, from
+/// `Result<T>::value()` on an error: misuse the caller could have checked with `has_value()`.
+///
+/// `ErrorCode` keeps abseil's canonical meanings, so retry decisions are mechanical:
+/// `kUnavailable` means "try again", `kResourceExhausted` "try again after `retry_after()`",
+/// `kDeadlineExceeded` "try again only if the overall deadline allows"; anything else is final.
+///
+/// Thread safety: all types here are values; distinct objects may be used from distinct threads.
 #ifndef PRSM_STATUS_H_
 #define PRSM_STATUS_H_
 
@@ -31,7 +32,7 @@ namespace prsm {
 /// Canonical error codes. Values 0..16 are abseil's (same numbers, same meanings); prsm adds
 /// `kNoConsensus` and `kBudgetExceeded` for outcomes specific to orchestration.
 enum class ErrorCode : std::uint8_t {
-  kOk = 0,
+  kOk = 0,                  ///< Success; not an error.
   kCancelled = 1,           ///< The caller cancelled, or the orchestrator shut down.
   kUnknown = 2,             ///< An error with no better code (never produced by prsm itself).
   kInvalidArgument = 3,     ///< Bad input: empty query, HTTP 400/422, a bad option value.
@@ -61,9 +62,12 @@ PRSM_EXPORT std::string_view ToString(ErrorCode code) noexcept;
 /// Messages never contain API keys or request headers.
 class PRSM_EXPORT Error {
  public:
+  /// An error of `code` with a human-readable `message`; the context fields start empty.
   Error(ErrorCode code, std::string message);
 
+  /// The canonical code: what programs branch on.
   ErrorCode code() const noexcept { return code_; }
+  /// For people and logs; never an API key or a request header.
   const std::string& message() const noexcept { return message_; }
   /// Provider id ("openai", "local-vllm"); empty for orchestrator-level errors.
   const std::string& provider() const noexcept { return provider_; }
@@ -76,13 +80,22 @@ class PRSM_EXPORT Error {
   /// True for kUnavailable, kResourceExhausted and kDeadlineExceeded.
   bool retryable() const noexcept;
 
+  /// Sets provider() and returns this error, for chaining:
+  /// `Error(ErrorCode::kUnavailable, "...").WithProvider("openai").WithHttpStatus(503)`.
   Error& WithProvider(std::string provider) &;
+  /// Sets provider() on a temporary and moves it on.
   Error&& WithProvider(std::string provider) &&;
+  /// Sets model() and returns this error, for chaining.
   Error& WithModel(std::string model) &;
+  /// Sets model() on a temporary and moves it on.
   Error&& WithModel(std::string model) &&;
+  /// Sets http_status() and returns this error, for chaining.
   Error& WithHttpStatus(int status) &;
+  /// Sets http_status() on a temporary and moves it on.
   Error&& WithHttpStatus(int status) &&;
+  /// Sets retry_after() and returns this error, for chaining.
   Error& WithRetryAfter(std::chrono::milliseconds delay) &;
+  /// Sets retry_after() on a temporary and moves it on.
   Error&& WithRetryAfter(std::chrono::milliseconds delay) &&;
 
   /// "Unavailable: upstream closed the connection [provider=openai model=gpt-4o http=503]".
@@ -100,8 +113,11 @@ class PRSM_EXPORT Error {
 /// Thrown only by `Result<T>::value()` when the result holds an error.
 class PRSM_EXPORT BadResultAccess : public std::exception {
  public:
+  /// Carries the error the result held.
   explicit BadResultAccess(Error error) : error_(std::move(error)) {}
+  /// A fixed text ("prsm::Result::value() called on an error"); the details are in error().
   const char* what() const noexcept override;
+  /// The error the result held.
   const Error& error() const noexcept { return error_; }
 
  private:
@@ -117,31 +133,41 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<std::decay_t<T>, Error>, "Result<Error> is not meaningful");
 
  public:
-  using value_type = T;
+  using value_type = T;  ///< The type of the value held on success.
 
   // Implicit on purpose, like std::expected: `return value;` and `return Error(...);` both work.
-  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}      // NOLINT
+  /// A success holding `value`.
+  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  /// A failure holding `error`.
   Result(Error error) : storage_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  /// A success whose value is constructed in place from `args`.
   template <typename... Args>
   explicit Result(std::in_place_t, Args&&... args)
       : storage_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
+  /// True when the result holds a value, false when it holds an error.
   bool has_value() const noexcept { return storage_.index() == 0; }
+  /// Same as has_value().
   bool ok() const noexcept { return has_value(); }
+  /// Same as has_value(): `if (result) ...`.
   explicit operator bool() const noexcept { return has_value(); }
 
+  /// The value; throws BadResultAccess holding the error when there is none.
   T& value() & {
     Check();
     return std::get<0>(storage_);
   }
+  /// The value; throws BadResultAccess holding the error when there is none.
   const T& value() const& {
     Check();
     return std::get<0>(storage_);
   }
+  /// The value, moved out; throws BadResultAccess holding the error when there is none.
   T&& value() && {
     Check();
     return std::get<0>(std::move(storage_));
   }
+  /// A copy of the value, or `fallback` converted to T when the result holds an error.
   template <typename U>
   T value_or(U&& fallback) const& {
     return has_value() ? std::get<0>(storage_) : static_cast<T>(std::forward<U>(fallback));
@@ -152,27 +178,33 @@ class [[nodiscard]] Result {
     assert(!has_value());
     return *std::get_if<1>(&storage_);
   }
+  /// The error, moved out. Precondition: `!has_value()`.
   Error&& error() && noexcept {
     assert(!has_value());
     return std::move(*std::get_if<1>(&storage_));
   }
 
+  /// The value, unchecked. Precondition: `has_value()` (asserted in debug builds).
   T& operator*() & noexcept {
     assert(has_value());
     return *std::get_if<0>(&storage_);
   }
+  /// The value, unchecked. Precondition: `has_value()`.
   const T& operator*() const& noexcept {
     assert(has_value());
     return *std::get_if<0>(&storage_);
   }
+  /// The value moved out, unchecked. Precondition: `has_value()`.
   T&& operator*() && noexcept {
     assert(has_value());
     return std::move(*std::get_if<0>(&storage_));
   }
+  /// Member access to the value, unchecked. Precondition: `has_value()`.
   T* operator->() noexcept {
     assert(has_value());
     return std::get_if<0>(&storage_);
   }
+  /// Member access to the value, unchecked. Precondition: `has_value()`.
   const T* operator->() const noexcept {
     assert(has_value());
     return std::get_if<0>(&storage_);
@@ -189,14 +221,20 @@ class [[nodiscard]] Result {
 template <>
 class [[nodiscard]] Result<void> {
  public:
-  using value_type = void;
+  using value_type = void;  ///< No value on success.
 
+  /// A success.
   Result() = default;
+  /// A failure holding `error`.
   Result(Error error) : error_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
+  /// True on success, false when the result holds an error.
   bool has_value() const noexcept { return !error_.has_value(); }
+  /// Same as has_value().
   bool ok() const noexcept { return has_value(); }
+  /// Same as has_value(): `if (result) ...`.
   explicit operator bool() const noexcept { return has_value(); }
+  /// Throws BadResultAccess holding the error when there is one; does nothing on success.
   void value() const {
     if (error_) throw BadResultAccess(*error_);
   }
@@ -205,6 +243,7 @@ class [[nodiscard]] Result<void> {
     assert(error_.has_value());
     return *error_;
   }
+  /// The error, moved out. Precondition: `!has_value()`.
   Error&& error() && noexcept {
     assert(error_.has_value());
     return std::move(*error_);

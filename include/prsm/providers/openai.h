@@ -1,17 +1,18 @@
-// prsm/providers/openai.h — the OpenAI Chat Completions codec.
-//
-// Speaks `POST {base_url}/chat/completions` as OpenAI documents it, which is also what every
-// OpenAI-compatible server accepts: vLLM, llama.cpp's server, Ollama's /v1, LM Studio, Groq,
-// Together, OpenRouter. Point `base_url` at any of them.
-//
-// Keys: `api_key` if set, else the environment variable named by `api_key_env`
-// (OPENAI_API_KEY). The key is sent as `Authorization: Bearer ...` and never appears in an
-// error, log line or metric. Base URL likewise: `base_url`, else $OPENAI_BASE_URL, else
-// https://api.openai.com/v1.
-//
-// Azure OpenAI has its own factory below (deployment URLs, `api-key` header, api-version).
-//
-// Thread safety: the returned providers are immutable and safe to share.
+/// \file
+/// prsm/providers/openai.h — the OpenAI Chat Completions codec.
+///
+/// Speaks `POST {base_url}/chat/completions` as OpenAI documents it, which is also what every
+/// OpenAI-compatible server accepts: vLLM, llama.cpp's server, Ollama's /v1, LM Studio, Groq,
+/// Together, OpenRouter. Point `base_url` at any of them.
+///
+/// Keys: `api_key` if set, else the environment variable named by `api_key_env`
+/// (OPENAI_API_KEY). The key is sent as `Authorization: Bearer ...` and never appears in an
+/// error, log line or metric. Base URL likewise: `base_url`, else $OPENAI_BASE_URL, else
+/// https://api.openai.com/v1.
+///
+/// Azure OpenAI has its own factory below (deployment URLs, `api-key` header, api-version).
+///
+/// Thread safety: the returned providers are immutable and safe to share.
 #ifndef PRSM_PROVIDERS_OPENAI_H_
 #define PRSM_PROVIDERS_OPENAI_H_
 
@@ -32,13 +33,13 @@ struct OpenAIConfig {
   std::string id = "openai";
   /// e.g. "http://127.0.0.1:8000/v1"; empty = $`base_url_env`, else https://api.openai.com/v1.
   std::string base_url;
-  std::string base_url_env = "OPENAI_BASE_URL";
+  std::string base_url_env = "OPENAI_BASE_URL";  ///< Read when `base_url` is empty.
   /// Empty = $`api_key_env`. No key at all is allowed for servers that need none, but not for
   /// api.openai.com.
   std::string api_key;
-  std::string api_key_env = "OPENAI_API_KEY";
-  std::string organization;  ///< Sent as OpenAI-Organization when set.
-  std::string project;       ///< Sent as OpenAI-Project when set.
+  std::string api_key_env = "OPENAI_API_KEY";  ///< Read when `api_key` is empty.
+  std::string organization;                    ///< Sent as OpenAI-Organization when set.
+  std::string project;                         ///< Sent as OpenAI-Project when set.
   /// Sent with every request (e.g. OpenRouter's HTTP-Referer).
   std::vector<HttpHeader> extra_headers;
   /// Send the token limit as `max_completion_tokens` (OpenAI's current name, required by its
@@ -67,17 +68,17 @@ PRSM_EXPORT Result<std::shared_ptr<const Provider>> MakeOpenAIProvider(OpenAICon
 /// (`ModelSpec::provider_model`, else its name), so one provider serves every deployment of
 /// the resource. Variables are those of Azure's own SDKs.
 struct AzureOpenAIConfig {
-  std::string id = "azure-openai";
+  std::string id = "azure-openai";  ///< The provider id models refer to.
   /// e.g. "https://my-resource.openai.azure.com"; empty = $`endpoint_env`.
   std::string endpoint;
-  std::string endpoint_env = "AZURE_OPENAI_ENDPOINT";
+  std::string endpoint_env = "AZURE_OPENAI_ENDPOINT";  ///< Read when `endpoint` is empty.
   /// Empty = $`api_key_env`. Required.
   std::string api_key;
-  std::string api_key_env = "AZURE_OPENAI_API_KEY";
+  std::string api_key_env = "AZURE_OPENAI_API_KEY";  ///< Read when `api_key` is empty.
   /// Empty = $`api_version_env`, else "2024-10-21" (a generally available version).
   std::string api_version;
-  std::string api_version_env = "OPENAI_API_VERSION";
-  std::vector<HttpHeader> extra_headers;
+  std::string api_version_env = "OPENAI_API_VERSION";  ///< Read when `api_version` is empty.
+  std::vector<HttpHeader> extra_headers;               ///< Sent with every request.
   /// As in OpenAIConfig.
   bool stream_usage = true;
   /// As in OpenAIConfig (for the endpoint).
