@@ -12,6 +12,9 @@
 #include "cost/budget_ledger.h"
 #include "feedback_store.h"
 #include "net/executor.h"
+#include "observe/logger.h"
+#include "observe/metrics_registry.h"
+#include "observe/observer_hub.h"
 #include "registry.h"
 #include "request.h"
 #include "resilience/policies.h"
@@ -38,7 +41,9 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
       : options_(std::move(options)),
         budget_(options_.budget),
         feedback_(options_.feedback_window),
-        resilience_(options_, [this](CircuitEvent event) { OnCircuitChange(std::move(event)); }) {}
+        resilience_(options_, [this](CircuitEvent event) { OnCircuitChange(std::move(event)); }),
+        logger_(options_.log_sink, options_.structured_log_sink, options_.min_log_level,
+                options_.redact) {}
 
   ~Impl() {
     if (!executor_) return;  // Init() failed: nothing ever ran
@@ -52,6 +57,8 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
     executor_->Stop();
     requests_.clear();
     executor_.reset();
+    // Last: delivers every event still queued (the cancelled requests' included), then joins.
+    observer_hub_.reset();
   }
 
   Result<void> Init() {
@@ -78,16 +85,37 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
       return Error(ErrorCode::kInvalidArgument, "budget.window must be positive");
     }
     if (auto valid = ValidateResilience(); !valid) return valid;
+    for (const auto& observer : options_.observers) {
+      if (!observer)
+        return Error(ErrorCode::kInvalidArgument,
+                     "OrchestratorOptions::observers holds a null observer");
+    }
+    if (options_.observer_queue_capacity == 0) {
+      return Error(ErrorCode::kInvalidArgument, "observer_queue_capacity must be at least 1");
+    }
     net::ExecutorOptions executor_options;
     executor_options.backend = options_.executor;
     executor_options.max_connections_per_host = options_.max_connections_per_host;
     executor_options.transfer.http2 = options_.http2;
     executor_options.transfer.ca_bundle_path = options_.ca_bundle_path;
     executor_options.transfer.connect_timeout = options_.connect_timeout;
-    executor_options.log = options_.log_sink;
+    if (logger_.Enabled(LogLevel::kError)) {
+      // Every line goes through the logger: level filter, redaction, both sinks.
+      executor_options.log = [this](LogLevel level, std::string_view message) {
+        logger_.Log(level, std::string(message));
+      };
+    }
     auto executor = net::Executor::Create(std::move(executor_options));
     if (!executor) return std::move(executor).error();
     executor_ = std::move(*executor);
+    if (!options_.observers.empty()) {
+      // An observer's exception is logged on the loop, where the sinks expect to be called.
+      observer_hub_ = std::make_unique<internal::ObserverHub>(
+          options_.observers, options_.observer_queue_capacity,
+          [this, queue = executor_->queue()](const std::string& message) {
+            (void)queue->Post([this, message] { executor_->Log(LogLevel::kError, message); });
+          });
+    }
     return {};
   }
 
@@ -151,6 +179,7 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
       copy.open_transfers = executor_->open_transfers();
       copy.pending_timers = executor_->pending_timers();
     }
+    if (observer_hub_) copy.observer_events_dropped = observer_hub_->dropped();
     std::lock_guard<std::mutex> lock(budget_mutex_);
     copy.budget_window_spent_usd = budget_.WindowSpent(net::Clock::now());
     return copy;
@@ -216,6 +245,27 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
     });
   }
 
+  MetricsSnapshot metrics() const {
+    const OrchestratorStats totals = stats();
+    MetricsSnapshot snapshot;
+    snapshot.models = metrics_.Snapshot();
+    snapshot.requests_succeeded = totals.succeeded;
+    snapshot.requests_failed = totals.failed;
+    snapshot.in_flight = totals.in_flight;
+    snapshot.attempts = totals.attempts;
+    snapshot.cost_usd = totals.cost_usd;
+    snapshot.retries = totals.retries;
+    snapshot.retries_refused = totals.retries_refused;
+    snapshot.hedges = totals.hedges;
+    snapshot.circuit_rejections = totals.circuit_rejections;
+    snapshot.rate_limited = totals.rate_limited;
+    snapshot.budget_refusals = totals.budget_refusals;
+    snapshot.escalations = totals.escalated;
+    snapshot.observer_events_dropped = totals.observer_events_dropped;
+    snapshot.circuits = circuits();
+    return snapshot;
+  }
+
   internal::Registry& registry() { return registry_; }
 
   std::vector<CircuitStatus> circuits() const { return resilience_.Circuits(net::Clock::now()); }
@@ -250,6 +300,7 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
       totals.usage += record.usage;
       totals.cost_usd += record.cost_usd;
     }
+    metrics_.RecordAttemptEnded(record);
     ModelStats& stats = model_stats_[record.model];
     if (record.outcome == Attempt::Outcome::kFailed) ++stats.failures;
     if (record.outcome != Attempt::Outcome::kSucceeded) return;  // a cancelled one says nothing
@@ -306,6 +357,22 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
         break;
     }
   }
+
+  bool observing() const noexcept override { return observer_hub_ != nullptr; }
+
+  void Publish(ObserverEvent event) override {
+    if (observer_hub_) observer_hub_->Publish(std::move(event));
+  }
+
+  void RecordFirstToken(const Attempt& record, std::chrono::microseconds elapsed) override {
+    metrics_.RecordFirstToken(record.model, record.provider, elapsed);
+  }
+
+  void RecordModelRequest(const Attempt& first_attempt) override {
+    metrics_.RecordModelRequest(first_attempt.model, first_attempt.provider);
+  }
+
+  const internal::Logger& logger() const override { return logger_; }
 
   EscalationReply MakeEscalationReply(std::uint64_t id) override {
     // The queue refuses posts once the loop is gone, so a late reply never reaches a destroyed
@@ -372,9 +439,23 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
   }
 
   void OnCircuitChange(CircuitEvent event) {
-    executor_->Log(event.to == CircuitState::kClosed ? LogLevel::kInfo : LogLevel::kWarning,
-                   fmt::format("circuit '{}': {} -> {}: {}", event.name, ToString(event.from),
-                               ToString(event.to), event.reason));
+    const LogLevel level = event.to == CircuitState::kClosed ? LogLevel::kInfo : LogLevel::kWarning;
+    if (logger_.Enabled(level)) {
+      logger_.Log(level,
+                  fmt::format("circuit '{}': {} -> {}: {}", event.name, ToString(event.from),
+                              ToString(event.to), event.reason),
+                  {{"circuit", event.name},
+                   {"from", std::string(ToString(event.from))},
+                   {"to", std::string(ToString(event.to))}});
+    }
+    if (observer_hub_) {
+      ObserverEvent observed;
+      observed.kind = EventKind::kCircuitChanged;
+      observed.time = std::chrono::system_clock::now();
+      observed.model = event.name;
+      observed.circuit = event;
+      observer_hub_->Publish(std::move(observed));
+    }
     if (!options_.on_circuit_change) return;
     try {
       options_.on_circuit_change(event);
@@ -406,6 +487,14 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
       std::lock_guard<std::mutex> lock(totals_mutex_);
       ++totals_.failed;
     }
+    if (observer_hub_) {
+      ObserverEvent finished;
+      finished.kind = EventKind::kRequestFinished;
+      finished.time = std::chrono::system_clock::now();
+      finished.request_id = control->id();
+      finished.error = error;
+      observer_hub_->Publish(std::move(finished));
+    }
     control->MarkDone();
     try {
       on_done(error);
@@ -426,7 +515,11 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
   mutable internal::BudgetLedger budget_;
   internal::FeedbackStore feedback_;
   internal::ResilienceState resilience_;
+  internal::Logger logger_;  // before executor_, whose log lines it receives
+  internal::MetricsRegistry metrics_;
   std::unique_ptr<net::Executor> executor_;
+  // Destroyed explicitly after the executor (see ~Impl); null without observers.
+  std::unique_ptr<internal::ObserverHub> observer_hub_;
 
   // Loop-thread state.
   std::unordered_map<std::uint64_t, std::unique_ptr<internal::Request>> requests_;
@@ -496,6 +589,8 @@ Result<Response> MultiLLMOrchestrator::ProcessAndWait(Query query) {
 OrchestratorStats MultiLLMOrchestrator::stats() const { return impl_->stats(); }
 
 std::vector<CircuitStatus> MultiLLMOrchestrator::circuits() const { return impl_->circuits(); }
+
+MetricsSnapshot MultiLLMOrchestrator::metrics() const { return impl_->metrics(); }
 
 Result<void> MultiLLMOrchestrator::Feedback(std::uint64_t request_id, double score) {
   return impl_->Feedback(request_id, score);

@@ -8,6 +8,7 @@
 
 #include "net/error_map.h"
 #include "net/retry_after.h"
+#include "observe/trace_id.h"
 
 namespace prsm {
 
@@ -79,6 +80,18 @@ std::chrono::microseconds Request::Elapsed() const {
 }
 
 void Request::Start() {
+  if (query_.context.trace_id.empty()) {
+    trace_id_ = NewTraceId();
+  } else if (IsValidTraceId(query_.context.trace_id)) {
+    trace_id_ = query_.context.trace_id;
+  } else {
+    trace_id_ = NewTraceId();  // the events of this failed request still need one
+    Finish(Error(ErrorCode::kInvalidArgument,
+                 fmt::format("QueryContext::trace_id must be 32 lowercase hex digits, not all "
+                             "zero (a W3C trace id); got '{}'",
+                             query_.context.trace_id.substr(0, 64))));
+    return;
+  }
   const milliseconds timeout = query_.context.timeout.value_or(host_.options().request_timeout);
   if (timeout.count() <= 0) {
     Finish(Error(ErrorCode::kInvalidArgument,
@@ -115,6 +128,15 @@ void Request::Route() {
     }
     Finish(std::move(routed).error());
     return;
+  }
+  if (host_.observing()) {
+    ObserverEvent event = NewEvent(EventKind::kRouteDecided);
+    RouteReport route;
+    route.strategy = std::string(routing_->name());
+    route.explanation = plan_.explanation;
+    for (const PlanStage& stage : plan_.stages) route.stages.push_back(stage.models);
+    event.route = std::move(route);
+    host_.Publish(std::move(event));
   }
   StartStage(0);
 }
@@ -246,7 +268,9 @@ void Request::StartAttempt(const std::string& model, bool verifier, AttemptRole 
   attempt.record.provider = attempt.spec->provider;
   attempt.record.stage = stage_;
   attempt.record.started_after = Elapsed();
+  attempt.record.span_id = NewSpanId();
   host_.RecordAttemptStarted(attempt.spec->name);
+  if (host_.observing()) host_.Publish(AttemptEvent(EventKind::kAttemptStarted, attempt));
   Launch(index);
 }
 
@@ -347,6 +371,9 @@ void Request::StartHttpAttempt(std::size_t index, milliseconds timeout) {
     // Reported through the loop, never from inside the stage's start-up.
     host_.PostAttemptResult(id_, index, std::move(http).error());
     return;
+  }
+  if (host_.options().trace_header) {
+    http->headers.push_back({"traceparent", Traceparent(trace_id_, attempt.record.span_id)});
   }
   net::TransferOptions options;
   options.timeout = timeout;
@@ -454,6 +481,7 @@ void Request::OnAttemptResult(std::size_t index, Result<Completion> result) {
   }
   NoteAttemptEnd(attempt);
   host_.RecordAttemptEnded(record);
+  NoteAttemptFinished(attempt);
   if (attempt.verifier) {
     OnVerifierResult(result);
     return;
@@ -506,23 +534,27 @@ std::optional<Error> Request::ReserveBudget(AttemptState& attempt) {
     }
     if (spent_usd + reserved_usd + worst > *cap + 1e-12) {
       host_.RecordBudgetRefusal();
-      return Error(ErrorCode::kBudgetExceeded,
-                   fmt::format("not sent: its worst-case cost ${:.6f} does not fit the query's "
-                               "max_cost_usd ${:.6f} (${:.6f} spent, ${:.6f} held by running "
-                               "attempts)",
-                               worst, *cap, spent_usd, reserved_usd))
-          .WithModel(model)
-          .WithProvider(attempt.spec->provider);
+      return BudgetRefused(
+          attempt,
+          Error(ErrorCode::kBudgetExceeded,
+                fmt::format("not sent: its worst-case cost ${:.6f} does not fit the query's "
+                            "max_cost_usd ${:.6f} (${:.6f} spent, ${:.6f} held by running "
+                            "attempts)",
+                            worst, *cap, spent_usd, reserved_usd))
+              .WithModel(model)
+              .WithProvider(attempt.spec->provider));
     }
   }
   if (!host_.TryReserveBudget(worst)) {
     host_.RecordBudgetRefusal();
-    return Error(ErrorCode::kBudgetExceeded,
-                 fmt::format("not sent: its worst-case cost ${:.6f} does not fit what is left of "
-                             "the orchestrator's budget (OrchestratorOptions::budget)",
-                             worst))
-        .WithModel(model)
-        .WithProvider(attempt.spec->provider);
+    return BudgetRefused(
+        attempt,
+        Error(ErrorCode::kBudgetExceeded,
+              fmt::format("not sent: its worst-case cost ${:.6f} does not fit what is "
+                          "left of the orchestrator's budget (OrchestratorOptions::budget)",
+                          worst))
+            .WithModel(model)
+            .WithProvider(attempt.spec->provider));
   }
   attempt.reserved_usd = worst;
   return std::nullopt;
@@ -663,6 +695,7 @@ void Request::StopAttempt(AttemptState& attempt, const Error& why) {
   SettleBudget(attempt, 0.0);
   NoteAttemptEnd(attempt);
   host_.RecordAttemptEnded(attempt.record);
+  NoteAttemptFinished(attempt);
 }
 
 void Request::CancelAttemptTimers(AttemptState& attempt) {
@@ -689,6 +722,95 @@ void Request::Cancel(Error reason) {
   if (finished_) return;
   StopRunningAttempts(reason);
   Finish(std::move(reason));
+}
+
+Error Request::BudgetRefused(const AttemptState& attempt, Error error) {
+  if (host_.observing()) {
+    ObserverEvent event = AttemptEvent(EventKind::kBudgetExhausted, attempt);
+    event.error = error;
+    host_.Publish(std::move(event));
+  }
+  return error;
+}
+
+ObserverEvent Request::NewEvent(EventKind kind) const {
+  ObserverEvent event;
+  event.kind = kind;
+  event.time = std::chrono::system_clock::now();
+  event.request_id = id_;
+  event.trace_id = trace_id_;
+  event.stage = stage_;
+  return event;
+}
+
+std::size_t Request::IndexOf(const AttemptState& attempt) const {
+  return static_cast<std::size_t>(&attempt - attempts_.data());
+}
+
+ObserverEvent Request::AttemptEvent(EventKind kind, const AttemptState& attempt) const {
+  ObserverEvent event = NewEvent(kind);
+  const Attempt& record = attempt.record;
+  event.span_id = record.span_id;
+  event.model = record.model;
+  event.provider = record.provider;
+  event.stage = record.stage;
+  event.attempt_index = IndexOf(attempt);
+  event.retry = attempt.role.retry;
+  event.hedge = attempt.role.hedge;
+  return event;
+}
+
+void Request::NoteAttemptFinished(const AttemptState& attempt) {
+  if (!host_.observing()) return;
+  ObserverEvent event = AttemptEvent(EventKind::kAttemptFinished, attempt);
+  const Attempt& record = attempt.record;
+  event.outcome = record.outcome;
+  event.error = record.error;
+  event.usage = record.usage;
+  event.cost_usd = record.cost_usd;
+  event.latency = record.latency;
+  host_.Publish(std::move(event));
+}
+
+void Request::PublishFinished(const Result<Response>& outcome, const Usage& usage,
+                              double cost_usd) {
+  const Logger& logger = host_.logger();
+  const LogLevel level = outcome ? LogLevel::kDebug : LogLevel::kInfo;
+  if (logger.Enabled(level)) {
+    std::map<std::string, std::string> fields{
+        {"request_id", std::to_string(id_)},
+        {"trace_id", trace_id_},
+        {"attempts", std::to_string(attempts_.size())},
+        {"cost_usd", fmt::format("{:.6f}", cost_usd)},
+        {"latency_ms", std::to_string(Elapsed().count() / 1000)}};
+    if (outcome) {
+      fields.emplace("model", outcome->model);
+    } else {
+      fields.emplace("error_code", std::string(ToString(outcome.error().code())));
+    }
+    logger.Log(level,
+               outcome ? fmt::format("request {} answered by '{}'", id_, outcome->model)
+                       : fmt::format("request {} failed: {}", id_, outcome.error().ToString()),
+               std::move(fields));
+  }
+  if (!host_.observing()) return;
+  if (outcome) {
+    ObserverEvent reached = NewEvent(EventKind::kConsensusReached);
+    reached.model = outcome->model;
+    reached.consensus = outcome->consensus;
+    host_.Publish(std::move(reached));
+  }
+  ObserverEvent finished = NewEvent(EventKind::kRequestFinished);
+  if (outcome) {
+    finished.model = outcome->model;
+  } else {
+    finished.error = outcome.error();
+  }
+  finished.usage = usage;
+  finished.cost_usd = cost_usd;
+  finished.latency = Elapsed();
+  finished.attempt_index = attempts_.size();
+  host_.Publish(std::move(finished));
 }
 
 Response Request::BuildResponse(std::size_t chosen_attempt, Decision&& decision) {
@@ -734,8 +856,16 @@ void Request::Finish(Result<Response> outcome) {
     usage += attempt.record.usage;
     cost_usd += attempt.record.cost_usd;
   }
+  for (std::size_t i = 0; i < attempts_.size(); ++i) {
+    // Metrics count a request once per model it tried.
+    const Attempt& record = attempts_[i].record;
+    bool seen = false;
+    for (std::size_t j = 0; j < i && !seen; ++j) seen = attempts_[j].record.model == record.model;
+    if (!seen) host_.RecordModelRequest(record);
+  }
   if (outcome) {
     Response& response = *outcome;
+    response.trace_id = trace_id_;
     response.latency = Elapsed();
     response.route.strategy = std::string(routing_->name());
     // The plan is spent: hand its names to the report instead of copying them.
@@ -747,6 +877,7 @@ void Request::Finish(Result<Response> outcome) {
     response.attempts.reserve(attempts_.size());
     for (AttemptState& attempt : attempts_) response.attempts.push_back(std::move(attempt.record));
   }
+  PublishFinished(outcome, usage, cost_usd);
   // Failed requests cost money too (a rejected vote was paid for): the host counts it all.
   host_.OnRequestFinished(id_, query_, outcome, cost_usd);
   control_->MarkDone();

@@ -96,6 +96,11 @@ void Request::OnVerifierResult(const Result<Completion>& result) {
 void Request::Escalate(std::string why) {
   escalated_ = true;
   host_.RecordEscalation();
+  if (host_.observing()) {
+    ObserverEvent event = NewEvent(EventKind::kEscalated);
+    event.error = Error(ErrorCode::kNoConsensus, why);
+    host_.Publish(std::move(event));
+  }
   last_decision_.explanation = std::move(why);
   Escalation escalation;
   escalation.request_id = id_;

@@ -137,10 +137,27 @@ bool Request::ScheduleRetry(std::size_t slot, const AttemptState& attempt, const
   ++pending.retries;
   pending.retry_budget = true;
   const int number = pending.retries;
-  host_.executor().Log(
-      LogLevel::kInfo,
-      fmt::format("request {}: retry {} of {} of '{}' in {} ms after {}", id_, number,
-                  policy.max_retries, spec.name, delay.count(), ToString(error.code())));
+  if (host_.logger().Enabled(LogLevel::kInfo)) {
+    host_.logger().Log(
+        LogLevel::kInfo,
+        fmt::format("request {}: retry {} of {} of '{}' in {} ms after {}", id_, number,
+                    policy.max_retries, spec.name, delay.count(), ToString(error.code())),
+        {{"request_id", std::to_string(id_)},
+         {"trace_id", trace_id_},
+         {"model", spec.name},
+         {"provider", spec.provider},
+         {"retry", std::to_string(number)},
+         {"delay_ms", std::to_string(delay.count())},
+         {"error_code", std::string(ToString(error.code()))}});
+  }
+  if (host_.observing()) {
+    ObserverEvent event = AttemptEvent(EventKind::kRetryScheduled, attempt);
+    event.retry = number;
+    event.hedge = false;
+    event.delay = delay;
+    event.error = error;
+    host_.Publish(std::move(event));
+  }
   pending.retry_timer = host_.executor().AddTimer(now + delay, [this, slot, number] {
     Slot& due = slots_[slot];
     due.retry_timer = 0;
@@ -165,6 +182,15 @@ void Request::ScheduleHedge(std::size_t slot, const AttemptState& attempt) {
     }
     if (!host_.resilience().TryTakeHedge()) return;  // the hedge share is spent
     host_.RecordResilience(RequestHost::ResilienceEvent::kHedge);
+    if (host_.observing()) {
+      ObserverEvent event = NewEvent(EventKind::kHedgeStarted);
+      const ModelSpec& spec = *eligible_->Find(due.model);
+      event.model = spec.name;
+      event.provider = spec.provider;
+      event.attempt_index = attempts_.size();  // the hedge's own index
+      event.hedge = true;
+      host_.Publish(std::move(event));
+    }
     StartAttempt(due.model, false, AttemptRole{slot, 0, true});
   });
 }

@@ -85,10 +85,11 @@ void Request::Deliver(std::size_t index, StreamEvent event) {
 void Request::Commit(std::size_t index) {
   committed_ = index;
   AttemptState& winner = attempts_[index];
-  // Time to first content: what a stream's hedge waits for.
-  host_.resilience().RecordLatency(
-      winner.spec->name, true,
-      std::chrono::duration_cast<std::chrono::microseconds>(net::Clock::now() - winner.started));
+  // Time to first content: what a stream's hedge waits for, and a metric.
+  const auto first_token =
+      std::chrono::duration_cast<std::chrono::microseconds>(net::Clock::now() - winner.started);
+  host_.resilience().RecordLatency(winner.spec->name, true, first_token);
+  host_.RecordFirstToken(winner.record, first_token);
   if (winner.first_token_timer != 0) {
     host_.executor().CancelTimer(winner.first_token_timer);
     winner.first_token_timer = 0;

@@ -223,6 +223,11 @@ struct QueryContext {
   /// `RetryPolicy{0}`-like settings for a query that must not be retried). Checked when the
   /// query starts (kInvalidArgument).
   std::optional<RetryPolicy> retry;
+  /// The W3C trace id to file this query under: 32 lowercase hex digits, not all zero (e.g.
+  /// from the host's own incoming `traceparent`). Empty: prsm generates one. Anything else
+  /// fails the query with kInvalidArgument. Sent in each attempt's `traceparent` header and
+  /// reported in Response::trace_id and every ObserverEvent.
+  std::string trace_id;
 };
 
 /// What a host asks: the request to send and the context to route it by.
@@ -255,6 +260,8 @@ struct Attempt {
   double cost_usd = 0.0;
   std::chrono::microseconds started_after{0};  ///< From the request's start to this attempt's.
   std::chrono::microseconds latency{0};        ///< From this attempt's start to its end.
+  /// The attempt's W3C span id (16 lowercase hex digits), sent in its `traceparent` header.
+  std::string span_id;
 };
 
 PRSM_EXPORT std::string_view ToString(Attempt::Outcome outcome) noexcept;
@@ -287,6 +294,8 @@ struct Response {
   Usage usage;                           ///< Summed over every attempt, the losers included.
   double cost_usd = 0.0;                 ///< Summed over every attempt, the losers included.
   std::chrono::microseconds latency{0};  ///< From Submit() to the decision.
+  /// The request's trace id: QueryContext::trace_id, or the one prsm generated.
+  std::string trace_id;
 };
 
 }  // namespace prsm
