@@ -58,72 +58,64 @@ Result<void> ReadWeighted(const ObjectReader& object, const OrchestratorConfig& 
   return object.Read("use_confidence", options.use_confidence);
 }
 
-Result<std::shared_ptr<RoutingStrategy>> MakeStrategy(const ObjectReader& object,
-                                                      const std::string& strategy,
-                                                      const OrchestratorConfig& config) {
+Result<void> ReadStrategyOptions(const ObjectReader& object, const OrchestratorConfig& config,
+                                 RoutingChoice& choice) {
+  const std::string& strategy = choice.strategy;
   if (strategy == "single") {
-    bool fallback = false;
-    if (auto r = object.Read("fallback", fallback); !r) return std::move(r).error();
-    return std::shared_ptr<RoutingStrategy>(MakeSingleModelRouting(fallback));
+    return object.Read("fallback", choice.single_fallback);
   }
   if (strategy == "fan-out") {
-    std::size_t n = 0;
-    if (auto r = object.Read("n", n); !r) return std::move(r).error();
-    return std::shared_ptr<RoutingStrategy>(MakeFanOutRouting(n));
+    return object.Read("n", choice.fan_out_n);
   }
   if (strategy == "cost-optimized" || strategy == "quality-focused") {
-    WeighingOptions options;
-    if (auto r = ReadWeighing(object, options); !r) return std::move(r).error();
-    return std::shared_ptr<RoutingStrategy>(strategy == "cost-optimized"
-                                                ? MakeCostOptimizedRouting(options)
-                                                : MakeQualityFocusedRouting(options));
+    return ReadWeighing(object, choice.weighing);
   }
   if (strategy == "balanced") {
-    BalancedOptions options;
-    if (auto r = ReadWeighing(object, options.base); !r) return std::move(r).error();
+    BalancedOptions& options = choice.balanced;
+    if (auto r = ReadWeighing(object, options.base); !r) return r;
     for (auto [key, field] :
          {std::pair<std::string_view, double*>{"quality_weight", &options.quality_weight},
           {"cost_weight", &options.cost_weight},
           {"latency_weight", &options.latency_weight}}) {
-      if (auto r = object.Read(key, *field); !r) return std::move(r).error();
+      if (auto r = object.Read(key, *field); !r) return r;
     }
-    return std::shared_ptr<RoutingStrategy>(MakeBalancedRouting(options));
+    return {};
   }
   if (strategy == "intelligent") {
-    IntelligentOptions options;
-    if (auto r = ReadWeighing(object, options.base); !r) return std::move(r).error();
+    IntelligentOptions& options = choice.intelligent;
+    if (auto r = ReadWeighing(object, options.base); !r) return r;
     if (auto r = object.Read("base_quality_bar", options.base_quality_bar, kUnitInterval); !r) {
-      return std::move(r).error();
+      return r;
     }
     if (auto r = object.Read("hard_quality_bar", options.hard_quality_bar, kUnitInterval); !r) {
-      return std::move(r).error();
+      return r;
     }
     if (auto r = object.Read("escalate_on_rejection", options.escalate_on_rejection); !r) {
-      return std::move(r).error();
+      return r;
     }
-    return std::shared_ptr<RoutingStrategy>(MakeIntelligentRouting(options));
+    return {};
   }
   if (strategy == "cascade") {
-    CascadeOptions options;
-    if (auto r = object.Read("models", options.models); !r) return std::move(r).error();
+    CascadeOptions& options = choice.cascade;
+    if (auto r = object.Read("models", options.models); !r) return r;
     if (auto r = CheckModelNames(object, "models", config, options.models); !r) {
-      return std::move(r).error();
+      return r;
     }
-    if (auto r = object.Read("samples", options.samples, 1, 100); !r) return std::move(r).error();
+    if (auto r = object.Read("samples", options.samples, 1, 100); !r) return r;
     auto accept = object.Object("accept", kVoteKeys);
     if (!accept) return std::move(accept).error();
     if (*accept) {
-      if (auto r = ReadVoteOptions(**accept, options.accept); !r) return std::move(r).error();
+      if (auto r = ReadVoteOptions(**accept, options.accept); !r) return r;
     }
     if (auto r = object.Read("min_confidence", options.min_confidence, kUnitInterval); !r) {
-      return std::move(r).error();
+      return r;
     }
-    if (auto r = object.Read("verifiers", options.verifiers); !r) return std::move(r).error();
+    if (auto r = object.Read("verifiers", options.verifiers); !r) return r;
     if (auto r = CheckModelNames(object, "verifiers", config, options.verifiers); !r) {
-      return std::move(r).error();
+      return r;
     }
     if (auto r = object.Read("target_quality", options.target_quality, kUnitInterval); !r) {
-      return std::move(r).error();
+      return r;
     }
     if (const json::Value* stages = object.Find("stages")) {
       const std::string path = object.PathOf("stages");
@@ -146,33 +138,33 @@ Result<std::shared_ptr<RoutingStrategy>> MakeStrategy(const ObjectReader& object
           }
           names.emplace_back(json::StringView(group[j]));
           if (auto r = CheckModelName(object.context(), config, item_path, names.back()); !r) {
-            return std::move(r).error();
+            return r;
           }
         }
         options.stages.push_back(std::move(names));
       }
     }
     if (auto r = object.Read("learn_acceptance", options.learn_acceptance); !r) {
-      return std::move(r).error();
+      return r;
     }
     if (auto r = object.Read("min_calibration_labels", options.min_calibration_labels); !r) {
-      return std::move(r).error();
+      return r;
     }
-    return std::shared_ptr<RoutingStrategy>(MakeCascadeRouting(options));
+    return {};
   }
-  LearnedOptions options;  // "learned"
-  if (auto r = ReadWeighing(object, options.base); !r) return std::move(r).error();
+  LearnedOptions& options = choice.learned;  // "learned"
+  if (auto r = ReadWeighing(object, options.base); !r) return r;
   if (auto r = object.Read("quality_bar", options.quality_bar, kUnitInterval); !r) {
-    return std::move(r).error();
+    return r;
   }
   for (auto [key, field] :
        {std::pair<std::string_view, double*>{"exploration", &options.exploration},
         {"latency_weight", &options.latency_weight},
         {"prior_strength", &options.prior_strength}}) {
-    if (auto r = object.Read(key, *field); !r) return std::move(r).error();
+    if (auto r = object.Read(key, *field); !r) return r;
   }
-  if (auto r = object.Read("seed", options.seed); !r) return std::move(r).error();
-  return std::shared_ptr<RoutingStrategy>(MakeLearnedRouting(options));
+  if (auto r = object.Read("seed", options.seed); !r) return r;
+  return {};
 }
 
 std::vector<std::string_view> StrategyKeys(const std::string& strategy) {
@@ -206,33 +198,25 @@ std::vector<std::string_view> RuleKeys(const std::string& rule) {
   return keys;  // weighted-confidence
 }
 
-Result<std::shared_ptr<const ConsensusRule>> MakeRule(const ObjectReader& object,
-                                                      const std::string& rule,
-                                                      const OrchestratorConfig& config) {
-  if (rule == "first-success") return std::shared_ptr<const ConsensusRule>(MakeFirstSuccessRule());
+Result<void> ReadRuleOptions(const ObjectReader& object, const OrchestratorConfig& config,
+                             ConsensusChoice& choice) {
+  const std::string& rule = choice.rule;
+  if (rule == "first-success") return {};
   if (rule == "confidence") {
     if (!object.Has("min_confidence")) {
       return object.Fail("min_confidence", "a number in [0, 1]", "nothing");
     }
-    double min_confidence = 0.0;
-    if (auto r = object.Read("min_confidence", min_confidence, kUnitInterval); !r) {
-      return std::move(r).error();
-    }
-    return std::shared_ptr<const ConsensusRule>(MakeConfidenceRule(min_confidence));
+    return object.Read("min_confidence", choice.min_confidence, kUnitInterval);
   }
   if (rule == "majority") {
-    VoteOptions options;
-    if (auto r = ReadVoteOptions(object, options); !r) return std::move(r).error();
-    return std::shared_ptr<const ConsensusRule>(MakeMajorityVoteRule(options));
+    return ReadVoteOptions(object, choice.vote);
   }
   if (rule == "weighted-confidence") {
-    WeightedVoteOptions options;
-    if (auto r = ReadWeighted(object, config, options); !r) return std::move(r).error();
-    return std::shared_ptr<const ConsensusRule>(MakeWeightedConfidenceRule(options));
+    return ReadWeighted(object, config, choice.weighted);
   }
-  ExpertOptions options;  // "expert"
-  if (auto r = ReadWeighted(object, config, options.fallback); !r) return std::move(r).error();
-  if (auto r = object.Read("min_support", options.min_support); !r) return std::move(r).error();
+  ExpertOptions& options = choice.expert;  // "expert"
+  if (auto r = ReadWeighted(object, config, options.fallback); !r) return r;
+  if (auto r = object.Read("min_support", options.min_support); !r) return r;
   if (const json::Value* experts = object.Find("experts")) {
     const std::string path = object.PathOf("experts");
     if (!experts->IsObject()) {
@@ -247,14 +231,14 @@ Result<std::shared_ptr<const ConsensusRule>> MakeRule(const ObjectReader& object
     if (!reader) return std::move(reader).error();
     for (std::string_view domain : domains) {
       std::vector<std::string> models;
-      if (auto r = reader->Read(domain, models); !r) return std::move(r).error();
+      if (auto r = reader->Read(domain, models); !r) return r;
       if (auto r = CheckModelNames(*reader, domain, config, models); !r) {
-        return std::move(r).error();
+        return r;
       }
       options.experts[std::string(domain)] = std::move(models);
     }
   }
-  return std::shared_ptr<const ConsensusRule>(MakeExpertRule(options));
+  return {};
 }
 
 }  // namespace
@@ -290,31 +274,68 @@ Result<void> ReadVoteOptions(const ObjectReader& object, VoteOptions& vote) {
   return object.Read("decide_early", vote.decide_early);
 }
 
-Result<void> ReadRouting(const ObjectReader& root, OrchestratorConfig& config) {
+Result<std::optional<RoutingChoice>> ReadRoutingChoice(const ObjectReader& root,
+                                                       const OrchestratorConfig& config) {
   const json::Value* section = root.Find("routing");
-  if (section == nullptr) return {};
+  if (section == nullptr) return std::optional<RoutingChoice>();
   const std::string path = root.PathOf("routing");
   auto strategy = ReadName(root.context(), *section, path, "strategy", kStrategies);
   if (!strategy) return std::move(strategy).error();
   auto object = ObjectReader::Open(root.context(), *section, path, StrategyKeys(*strategy));
   if (!object) return std::move(object).error();
-  auto made = MakeStrategy(*object, *strategy, config);
-  if (!made) return std::move(made).error();
-  config.options.routing = std::move(*made);
-  return {};
+  RoutingChoice choice;
+  choice.strategy = std::move(*strategy);
+  if (auto r = ReadStrategyOptions(*object, config, choice); !r) return std::move(r).error();
+  return std::optional<RoutingChoice>(std::move(choice));
 }
 
-Result<void> ReadConsensus(const ObjectReader& root, OrchestratorConfig& config) {
+std::shared_ptr<RoutingStrategy> MakeStrategy(const RoutingChoice& choice) {
+  const std::string& s = choice.strategy;
+  if (s == "single") return MakeSingleModelRouting(choice.single_fallback);
+  if (s == "fan-out") return MakeFanOutRouting(choice.fan_out_n);
+  if (s == "cost-optimized") return MakeCostOptimizedRouting(choice.weighing);
+  if (s == "quality-focused") return MakeQualityFocusedRouting(choice.weighing);
+  if (s == "balanced") return MakeBalancedRouting(choice.balanced);
+  if (s == "intelligent") return MakeIntelligentRouting(choice.intelligent);
+  if (s == "cascade") return MakeCascadeRouting(choice.cascade);
+  return MakeLearnedRouting(choice.learned);
+}
+
+Result<std::optional<ConsensusChoice>> ReadConsensusChoice(const ObjectReader& root,
+                                                           const OrchestratorConfig& config) {
   const json::Value* section = root.Find("consensus");
-  if (section == nullptr) return {};
+  if (section == nullptr) return std::optional<ConsensusChoice>();
   const std::string path = root.PathOf("consensus");
   auto rule = ReadName(root.context(), *section, path, "rule", kRules);
   if (!rule) return std::move(rule).error();
   auto object = ObjectReader::Open(root.context(), *section, path, RuleKeys(*rule));
   if (!object) return std::move(object).error();
-  auto made = MakeRule(*object, *rule, config);
-  if (!made) return std::move(made).error();
-  config.options.consensus = std::move(*made);
+  ConsensusChoice choice;
+  choice.rule = std::move(*rule);
+  if (auto r = ReadRuleOptions(*object, config, choice); !r) return std::move(r).error();
+  return std::optional<ConsensusChoice>(std::move(choice));
+}
+
+std::shared_ptr<const ConsensusRule> MakeRule(const ConsensusChoice& choice) {
+  const std::string& r = choice.rule;
+  if (r == "first-success") return MakeFirstSuccessRule();
+  if (r == "confidence") return MakeConfidenceRule(choice.min_confidence);
+  if (r == "majority") return MakeMajorityVoteRule(choice.vote);
+  if (r == "weighted-confidence") return MakeWeightedConfidenceRule(choice.weighted);
+  return MakeExpertRule(choice.expert);
+}
+
+Result<void> ReadRouting(const ObjectReader& root, OrchestratorConfig& config) {
+  auto choice = ReadRoutingChoice(root, config);
+  if (!choice) return std::move(choice).error();
+  if (*choice) config.options.routing = MakeStrategy(**choice);
+  return {};
+}
+
+Result<void> ReadConsensus(const ObjectReader& root, OrchestratorConfig& config) {
+  auto choice = ReadConsensusChoice(root, config);
+  if (!choice) return std::move(choice).error();
+  if (*choice) config.options.consensus = MakeRule(**choice);
   return {};
 }
 

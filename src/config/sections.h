@@ -8,6 +8,8 @@
 #ifndef PRSM_CONFIG_SECTIONS_H_
 #define PRSM_CONFIG_SECTIONS_H_
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "prsm/config.h"
 #include "prsm/consensus.h"
 #include "prsm/resilience.h"
+#include "prsm/routing.h"
 
 namespace prsm::config {
 
@@ -31,6 +34,38 @@ Result<void> ReadConsensus(const ObjectReader& root, OrchestratorConfig& config)
 Result<void> ReadResilience(const ObjectReader& root, OrchestratorConfig& config);
 /// "limits", "network", "budget", "observability".
 Result<void> ReadLimits(const ObjectReader& root, OrchestratorConfig& config);
+
+// What "routing" and "consensus" say, before the factory is called (the factories' results are
+// opaque; tests check these).
+
+/// The strategy's name and its factory's options (only those of `strategy` are read).
+struct RoutingChoice {
+  std::string strategy;
+  bool single_fallback = false;  ///< "single"
+  std::size_t fan_out_n = 0;     ///< "fan-out"
+  WeighingOptions weighing;      ///< "cost-optimized", "quality-focused"
+  BalancedOptions balanced;
+  IntelligentOptions intelligent;
+  CascadeOptions cascade;
+  LearnedOptions learned;
+};
+/// nullopt when the file has no "routing".
+Result<std::optional<RoutingChoice>> ReadRoutingChoice(const ObjectReader& root,
+                                                       const OrchestratorConfig& config);
+std::shared_ptr<RoutingStrategy> MakeStrategy(const RoutingChoice& choice);
+
+/// The rule's name and its factory's options (only those of `rule` are read).
+struct ConsensusChoice {
+  std::string rule;
+  double min_confidence = 0.0;  ///< "confidence"
+  VoteOptions vote;             ///< "majority"
+  WeightedVoteOptions weighted;
+  ExpertOptions expert;
+};
+/// nullopt when the file has no "consensus".
+Result<std::optional<ConsensusChoice>> ReadConsensusChoice(const ObjectReader& root,
+                                                           const OrchestratorConfig& config);
+std::shared_ptr<const ConsensusRule> MakeRule(const ConsensusChoice& choice);
 
 // Shared by several sections.
 
