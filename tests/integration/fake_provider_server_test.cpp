@@ -2397,3 +2397,52 @@ TEST_CASE("fake provider: the program stops on SIGINT too", "[fake_server]") {
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }
+
+TEST_CASE("fake provider: the custom protocol (a host's own server) answers, fails and validates",
+          "[fake_server]") {
+  auto server = StartServer();
+  ModelScript script;
+  script.text = "hi from {model}";
+  script.prompt_tokens = 21;
+  script.completion_tokens = 5;
+  script.finish_reason = "length";
+  server->SetScript("house-7b", script);
+  ModelScript down;
+  down.status = 503;
+  down.error_message = "warming up";
+  server->SetScript("house-down", down);
+  CurlClient client;
+  const std::string url = server->root_url() + "/generate";
+
+  const CurlResponse ok = client.Post(
+      url, R"({"model":"house-7b","input":[{"role":"user","text":"hi"}],"max_new_tokens":9})");
+  REQUIRE(ok.status == 200);
+  CHECK(ok.Header("content-type") == "application/json");
+  const auto body = ParseJson(ok.body);
+  CHECK(Str(body["output"]) == "hi from house-7b");
+  CHECK(Str(body["model"]) == "house-7b");
+  CHECK(Str(body["stop"]) == "length");
+  CHECK(Int(body["tokens"]["in"]) == 21);
+  CHECK(Int(body["tokens"]["out"]) == 5);
+  CHECK(Str(body["id"]).rfind("gen-", 0) == 0);
+  CHECK(server->recorded_requests().back().protocol == "custom");
+  CHECK(server->recorded_requests().back().model == "house-7b");
+
+  const CurlResponse failed = client.Post(url, R"({"model":"house-down"})");
+  CHECK(failed.status == 503);
+  const auto failure = ParseJson(failed.body);
+  CHECK(Int(failure["failure"]["status"]) == 503);
+  CHECK(Str(failure["failure"]["reason"]) == "warming up");
+
+  for (const auto& [request, reason] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"input":[]})", "model is required"},
+           {R"({"model":"house-7b","input":[{"role":"user"}]})",
+            "each input turn needs a string role and text"},
+           {R"({"model":"house-7b","stream":true})", "streaming is not supported"},
+           {"[1]", "the body must be a JSON object"}}) {
+    INFO(request);
+    const CurlResponse bad = client.Post(url, request);
+    CHECK(bad.status == 400);
+    CHECK(Str(ParseJson(bad.body)["failure"]["reason"]) == reason);
+  }
+}

@@ -1,7 +1,7 @@
 // fake_provider_server.h — a scriptable stand-in for LLM vendors' HTTP APIs.
 //
 // prsm's integration tests, demo and benchmarks talk to this server instead of a real vendor.
-// It listens on 127.0.0.1 only, speaks HTTP/1.1 with keep-alive, and answers five wire
+// It listens on 127.0.0.1 only, speaks HTTP/1.1 with keep-alive, and answers six wire
 // protocols, chosen by the request path (the `protocol` recorded with each request):
 //
 //   "openai"     POST /v1/chat/completions, POST /chat/completions    (model in the body)
@@ -11,6 +11,8 @@
 //   "gemini"     POST /v1beta/models/{model}:generateContent, :streamGenerateContent
 //                (also under /v1/); the stream is SSE with `alt=sse`, else Gemini's JSON array
 //   "ollama"     POST /api/chat                                        (model in the body)
+//   "custom"     POST /generate: no vendor's, a host's own model server's small JSON protocol
+//                (custom_protocol.h), for examples/custom_provider.cpp; it does not stream
 //
 // What it answers is scripted per model, the same for every protocol: latency, HTTP status,
 // Retry-After, text, tool calls, token usage (mapped to each vendor's fields), failure modes
@@ -193,8 +195,8 @@ struct RecordedRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string model;  ///< The model the protocol found in the request; empty if none.
-  /// The protocol that served it: "openai", "azure", "anthropic", "gemini", "ollama"; empty
-  /// when no protocol serves the path (404).
+  /// The protocol that served it: "openai", "azure", "anthropic", "gemini", "ollama", "custom";
+  /// empty when no protocol serves the path (404).
   std::string protocol;
 };
 

@@ -5,6 +5,7 @@
 
 #include "anthropic_protocol.h"
 #include "azure_protocol.h"
+#include "custom_protocol.h"
 #include "gemini_protocol.h"
 #include "ollama_protocol.h"
 #include "openai_protocol.h"
@@ -19,6 +20,7 @@ ProviderHandler::ProviderHandler(ProviderState* state) : state_(state) {
   protocols_.push_back(std::make_unique<AnthropicProtocol>());
   protocols_.push_back(std::make_unique<GeminiProtocol>());
   protocols_.push_back(std::make_unique<OllamaProtocol>());
+  protocols_.push_back(std::make_unique<CustomProtocol>());
 }
 
 const Protocol* ProviderHandler::FindProtocol(std::string_view path) const {
