@@ -102,6 +102,7 @@ class ObjectReader {
     constexpr auto kLimit = static_cast<std::uint64_t>(std::numeric_limits<Int>::max());
     if (max > 0 && kLimit < static_cast<std::uint64_t>(max))
       max = static_cast<std::int64_t>(kLimit);
+    if (!Has(key)) return {};  // absent: `out` keeps its default
     std::int64_t value = 0;
     if (auto read = ReadInteger(key, value, min, max); !read) return read;
     out = static_cast<Int>(value);
