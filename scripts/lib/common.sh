@@ -9,11 +9,13 @@ export PRSM_ROOT
 # preset; libclang-rt-14-dev holds its sanitizer runtimes (a Recommends, so not pulled in by
 # --no-install-recommends); clang-format/clang-tidy are pinned to 14 by the format and lint stages.
 # doxygen generates the API reference (scripts/docs, the docs stage).
+# prometheus brings promtool, whose `check metrics` validates FormatPrometheus in the tests (only
+# promtool is used; where systemd runs, the package also starts a Prometheus server on :9090).
 PRSM_APT_PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config ca-certificates
   libcurl4-openssl-dev rapidjson-dev libfmt-dev catch2
   clang clang-format clang-tidy libclang-rt-14-dev
-  openssl doxygen
+  openssl doxygen prometheus
 )
 
 prsm_log() { printf '\033[1;34m[prsm]\033[0m %s\n' "$*" >&2; }
