@@ -1,5 +1,5 @@
-// routing_consensus.cpp — routing strategies side by side, a vote with escalation to a human,
-// a cascade, budgets, and learning from feedback.
+// routing_consensus.cpp — routing strategies side by side, budgets, and learning from feedback.
+// (Votes with escalation to a human: consensus_escalation.cpp; cascades: cascade.cpp.)
 //
 // The models are served by an OpenAI-compatible server named by OPENAI_BASE_URL (scripts/demo
 // starts prsm's fake provider, which simulates gpt-4, claude-3 and llama-2, when neither
@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <prsm/prsm.h>
@@ -57,20 +56,6 @@ prsm::Query Question() {
   return query;
 }
 
-// A human on call: answers every escalation a moment later, from another thread.
-class OnCallAnalyst final : public prsm::EscalationHandler {
- public:
-  void Escalate(const prsm::Escalation& escalation, prsm::EscalationReply reply) override {
-    std::printf("  escalated: %zu answers, %s\n", escalation.candidates.size(),
-                escalation.decision.explanation.c_str());
-    std::thread([reply = std::move(reply)] {
-      prsm::Completion answer;
-      answer.text = "Hedge about 60% with forwards; review monthly. (analyst)";
-      reply(answer);
-    }).detach();
-  }
-};
-
 }  // namespace
 
 int main() {
@@ -97,51 +82,10 @@ int main() {
                 response->model.c_str(), response->cost_usd, response->route.explanation.c_str());
   }
 
-  // 2. Three models vote; they disagree, so a human decides.
-  std::printf("\n2. Majority vote at 0.8 over three models, escalating to a human\n");
-  {
-    prsm::OrchestratorOptions options;
-    options.routing = prsm::MakeFanOutRouting(3);
-    prsm::VoteOptions vote;
-    vote.threshold = 0.8;
-    vote.answer.kind = prsm::AnswerFormat::Kind::kSimilarText;
-    options.consensus = prsm::MakeMajorityVoteRule(vote);
-    options.escalation = std::make_shared<OnCallAnalyst>();
-    auto orchestrator = Make(options);
-    if (!orchestrator) return Fail(orchestrator.error());
-    auto response = (*orchestrator)->ProcessAndWait(Question());
-    if (!response) return Fail(response.error());
-    std::printf("  answer from %s: %s\n  %s\n", response->model.c_str(), response->answer.c_str(),
-                response->consensus.explanation.c_str());
-  }
-
-  // 3. A cascade: the cheap model first, the strong one only if the cheap answer is not trusted
-  //    (here: a verifier model must confirm it).
-  std::printf("\n3. Cascade llama-2 -> gpt-4, with claude-3 cross-validating the cheap answer\n");
-  {
-    prsm::CascadeOptions cascade;
-    cascade.models = {"llama-2", "gpt-4"};
-    cascade.samples = 1;
-    cascade.learn_acceptance = false;
-    cascade.verifiers = {"claude-3"};
-    prsm::OrchestratorOptions options;
-    options.routing = prsm::MakeCascadeRouting(cascade);
-    auto orchestrator = Make(options);
-    if (!orchestrator) return Fail(orchestrator.error());
-    auto response = (*orchestrator)->ProcessAndWait(Question());
-    if (!response) return Fail(response.error());
-    std::printf("  answer from %s after %zu calls, $%.6f\n", response->model.c_str(),
-                response->attempts.size(), response->cost_usd);
-    for (const prsm::Attempt& attempt : response->attempts) {
-      std::printf("    stage %zu  %-9s %s\n", attempt.stage, attempt.model.c_str(),
-                  attempt.text.substr(0, 60).c_str());
-    }
-  }
-
-  // 4. Budgets: the orchestrator may spend $0.01 an hour. Before each call prsm reserves its
+  // 2. Budgets: the orchestrator may spend $0.01 an hour. Before each call prsm reserves its
   //    worst case (every prompt token plus max_tokens of output at list prices): gpt-4's does
   //    not fit, so it is not asked; the two others answer.
-  std::printf("\n4. Budgets\n");
+  std::printf("\n2. Budgets\n");
   {
     prsm::OrchestratorOptions options;
     options.routing = prsm::MakeFanOutRouting(3);
@@ -162,8 +106,8 @@ int main() {
                 static_cast<unsigned long long>(stats.budget_refusals));
   }
 
-  // 5. Learning from feedback, and keeping what was learned.
-  std::printf("\n5. Feedback and the learned state\n");
+  // 3. Learning from feedback, and keeping what was learned.
+  std::printf("\n3. Feedback and the learned state\n");
   {
     prsm::OrchestratorOptions options;
     options.routing = prsm::MakeLearnedRouting();

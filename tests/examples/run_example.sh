@@ -28,7 +28,7 @@ done
 root="http://127.0.0.1:$(cat "$port_file")"
 unset OPENAI_API_KEY ANTHROPIC_API_KEY GEMINI_API_KEY GOOGLE_API_KEY OLLAMA_API_KEY
 export OPENAI_BASE_URL="$root/v1" ANTHROPIC_BASE_URL="$root" GEMINI_BASE_URL="$root"
-export OLLAMA_HOST="$root"
+export OLLAMA_HOST="$root" CUSTOM_MODEL_URL="$root"
 
 output="$("$example" "$@")"
 printf '%s\n' "$output"
