@@ -88,8 +88,6 @@ TEST_CASE("co_await Process resumes with the fake provider's answer, fully accou
   CHECK(resumed.result->usage.input_tokens == prsm::testing::kSaysPromptTokens);
   CHECK(resumed.result->cost_usd > 0.0);
   CHECK(server->RequestCount("gpt-4") == 1);
-  // The answer took an HTTP round trip, so the coroutine was suspended and the loop resumed it.
-  CHECK(resumed.after != resumed.before);
 }
 
 TEST_CASE("co_await Process reports errors as values", "[coro]") {
