@@ -230,7 +230,8 @@ class PRSM_EXPORT MultiLLMOrchestrator {
   /// Creates the orchestrator a configuration describes (prsm/config.h, LoadConfigFile): with
   /// `config.options`, then adds every provider and every model, in the file's order. Errors:
   /// those of Create(options), and of AddProvider/AddModel with the message naming the
-  /// provider or model and `config.source`.
+  /// provider or model and `config.source`. (With two overloads, `Create({})` is ambiguous:
+  /// write `Create()` for the defaults.)
   static Result<std::unique_ptr<MultiLLMOrchestrator>> Create(OrchestratorConfig config);
 
   ~MultiLLMOrchestrator();

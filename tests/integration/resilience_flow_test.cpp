@@ -539,7 +539,7 @@ TEST_CASE("resilience options with bad values are refused at creation", "[resili
   REQUIRE_FALSE(created);
   CHECK_THAT(created.error().message(), Catch::Contains("provider_rate_limits['p']"));
 
-  auto orchestrator = MultiLLMOrchestrator::Create({});
+  auto orchestrator = MultiLLMOrchestrator::Create();
   REQUIRE(orchestrator);
   ModelSpec spec = Model("m");
   spec.resilience.rate_limit.requests_per_minute = -1;
