@@ -248,6 +248,12 @@ int RunBatch(const GlobalOptions& global_in, const std::vector<std::string>& arg
 
   const bool interrupted = signal_count > 0;
   progress.Finish(interrupted ? "interrupted" : write_failed ? "stopped" : "done");
+  if (already_failed > 0) {
+    fmt::print(stderr,
+               "prsm batch: {} queries failed in an earlier run (their lines in {} have an "
+               "\"error\"; remove those lines and run again to retry them)\n",
+               already_failed, out_path);
+  }
   if (write_failed) return kExitFailed;
   if (interrupted) return kExitInterrupted;
   if (cancelled > 0) {
