@@ -240,7 +240,8 @@ TEST_CASE("prsm check: one provider up and one down exits 1 and says which", "[c
   CHECK(std::string(doc["providers"][1]["error"]["code"].GetString()) == "Unavailable");
 }
 
-TEST_CASE("prsm check: every provider up exits 0; an unset key fails without a request", "[cli]") {
+TEST_CASE("prsm check: every provider up exits 0, and an unset key fails without a request",
+          "[cli]") {
   Fixture f;
   auto run = RunPrsm(f.Args({"check"}), f.dir, {kKeyEnv});
   INFO(run.out << run.err);

@@ -234,6 +234,8 @@ int RunBatch(const GlobalOptions& global_in, const std::vector<std::string>& arg
       if (!output->Append(line, &error)) {
         fmt::print(stderr, "\nprsm batch: {}\n", error);
         write_failed = true;
+        // Nothing more can be recorded: answers still coming would only cost money.
+        for (const auto& [index, handle] : in_flight) handle.Cancel();
         continue;
       }
       ++written;
