@@ -8,14 +8,16 @@
 //
 // Usage: prsm_bench_overhead [--requests N] [--concurrency C] [--rounds R]
 //                            [--submit host|callback] [--only bare|prsm] [--no-pin]
-//                            [--fake PATH]
+//                            [--fake PATH] [--observer]
 // By default this process is pinned to the first CPU and the server to the last (--no-pin: not).
-// (--only runs one side, for a profiler; it prints no ratio.)
+// (--only runs one side, for a profiler; it prints no ratio.) --observer registers an Observer
+// that counts the events (prsm/observer.h): the cost of building and delivering them.
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -38,6 +40,14 @@ struct Options {
   std::string only;  // "bare" or "prsm": run one side only (for profiling)
   bool pin = true;
   std::string fake;
+  bool observer = false;
+};
+
+// Counts events on the observer thread: what observing costs, without a slow observer's work.
+class CountingObserver : public prsm::Observer {
+ public:
+  void OnEvent(const prsm::ObserverEvent&) override { ++events; }
+  std::size_t events = 0;  // observer thread only; read after the orchestrator is gone
 };
 
 struct Measurement {
@@ -144,10 +154,14 @@ bool ParseArgs(int argc, char** argv, Options& options) {
     } else if (arg == "--no-pin") {
       options.pin = false;
       continue;
+    } else if (arg == "--observer") {
+      options.observer = true;
+      continue;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--requests N] [--concurrency C] [--rounds R] "
-                   "[--submit host|callback] [--only bare|prsm] [--no-pin] [--fake PATH]\n",
+                   "[--submit host|callback] [--only bare|prsm] [--no-pin] [--fake PATH] "
+                   "[--observer]\n",
                    argv[0]);
       return false;
     }
@@ -176,7 +190,10 @@ int main(int argc, char** argv) {
   config.base_url = fake.base_url();
   config.api_key = "sk-bench";
   auto provider = prsm::MakeOpenAIProvider(config);
-  auto created = prsm::MultiLLMOrchestrator::Create();
+  prsm::OrchestratorOptions orchestrator_options;
+  auto observer = std::make_shared<CountingObserver>();
+  if (options.observer) orchestrator_options.observers.push_back(observer);
+  auto created = prsm::MultiLLMOrchestrator::Create(std::move(orchestrator_options));
   if (!provider || !created) {
     std::fprintf(stderr, "error: could not set up the orchestrator\n");
     return 1;
@@ -233,6 +250,7 @@ int main(int argc, char** argv) {
   std::printf("requests per round: %zu, concurrency: %zu, submit from: %s, %s\n", options.requests,
               options.concurrency, options.submit_from_callback ? "callback" : "host thread",
               pinned ? "client and server pinned to different CPUs" : "not pinned");
+  if (options.observer) std::printf("prsm with an Observer registered (--observer)\n");
   std::printf("%-6s %18s %18s %8s %14s %14s\n", "round", "bare cpu us/req", "prsm cpu us/req",
               "ratio", "bare req/s", "prsm req/s");
   std::vector<double> ratios;
