@@ -1,5 +1,7 @@
 // The real `prsm` binary against the fake provider server: ask (plain, --explain, --json, bad
-// usage, unknown model, a failing model), models, check, help and configuration errors.
+// usage, unknown model, a failing model, SIGTERM), models, check, help and configuration errors.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
@@ -253,4 +255,19 @@ TEST_CASE("prsm check: every provider up exits 0, and an unset key fails without
   CHECK(Contains(no_key.out, "failed  fake"));
   CHECK(Contains(no_key.out, "$PRSM_CLI_TEST_KEY is not set"));
   CHECK(f.server->total_requests() == sent);
+}
+
+TEST_CASE("prsm ask: SIGTERM cancels the request and exits 130", "[cli]") {
+  Fixture f;
+  ModelScript slow = Says("too late");
+  slow.latency = std::chrono::minutes(5);  // never answers within the test
+  f.server->SetScript("fast", slow);
+  prsm_cli_test::PrsmProcess run(f.Args({"ask", "q", "--model", "fast"}), f.dir, {kKeyEnv});
+  REQUIRE(prsm::testing::WaitUntil(
+      [&] { return f.server->RequestCount("fast") == 1 || !run.running(); },
+      std::chrono::seconds(60)));
+  REQUIRE(kill(run.pid(), SIGTERM) == 0);
+  CHECK(run.Wait() == 130);
+  CHECK(run.out().empty());
+  CHECK(Contains(run.err(), "prsm ask: interrupted"));
 }
