@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -11,13 +12,17 @@
 namespace prsm_cli {
 namespace {
 
-volatile std::sig_atomic_t g_signal_write_fd = -1;
+// Written by the main thread, read by the handler on whichever thread takes the signal (the
+// orchestrator's threads exist by then): a lock-free atomic is both thread- and signal-safe.
+std::atomic<int> g_signal_write_fd{-1};
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free int");
 
 extern "C" void OnStopSignal(int signal_number) {
   const int saved_errno = errno;
   const auto byte = static_cast<unsigned char>(signal_number);
   // A full pipe means signals are already waiting to be read: losing this byte loses nothing.
-  [[maybe_unused]] const ssize_t written = write(g_signal_write_fd, &byte, 1);
+  [[maybe_unused]] const ssize_t written =
+      write(g_signal_write_fd.load(std::memory_order_acquire), &byte, 1);
   errno = saved_errno;
 }
 
@@ -30,7 +35,7 @@ std::unique_ptr<SignalWatch> SignalWatch::Install(std::string* error) {
     return nullptr;
   }
   std::unique_ptr<SignalWatch> watch(new SignalWatch(fds[0], fds[1]));
-  g_signal_write_fd = fds[1];
+  g_signal_write_fd.store(fds[1], std::memory_order_release);
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
   sigemptyset(&action.sa_mask);
@@ -46,7 +51,7 @@ std::unique_ptr<SignalWatch> SignalWatch::Install(std::string* error) {
 SignalWatch::~SignalWatch() {
   sigaction(SIGINT, &old_int_, nullptr);
   sigaction(SIGTERM, &old_term_, nullptr);
-  g_signal_write_fd = -1;
+  g_signal_write_fd.store(-1, std::memory_order_release);
   close(read_fd_);
   close(write_fd_);
 }
