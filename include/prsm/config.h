@@ -1,26 +1,27 @@
-// prsm/config.h — an orchestrator described by a configuration file.
-//
-// A JSON file names the providers (kind, base URL, the environment variable that holds the
-// key), the models (provider, wire id, prices, priors, resilience), the routing strategy, the
-// consensus rule, limits, resilience policies and the budget. `LoadConfigFile` reads it and
-// builds everything it describes; `MultiLLMOrchestrator::Create(OrchestratorConfig)` turns the
-// result into a running orchestrator. docs/CONFIG.md documents every key;
-// examples/config/prsm.json is a complete file.
-//
-// Keys are never written in the file: a provider names the environment variable that holds its
-// key (`api_key_env`); an `api_key` key is refused. Durations are strings: "250ms", "2s",
-// "1.5m", "1h".
-//
-// Thread safety: the functions are reentrant and keep no state; `ConfigLoadOptions::getenv` is
-// called on the calling thread only, during the call. The result is a plain value (its
-// providers are immutable and shareable).
-// Lifetime: the result owns what it describes; the orchestrator created from it shares the
-// providers, strategy and rule.
-// Errors: kNotFound when the file is missing or unreadable (the message names the path);
-// kInvalidArgument for everything else, the message always
-// `<file>: <JSON path, e.g. $.models[2].price.input_per_mtok>: expected <what>, got <what>`
-// (an unknown key names itself and lists the allowed ones; a provider whose key variable is unset
-// while `require_keys` is true names the variable, never a key). No exception escapes.
+/// \file
+/// prsm/config.h — an orchestrator described by a configuration file.
+///
+/// A JSON file names the providers (kind, base URL, the environment variable that holds the
+/// key), the models (provider, wire id, prices, priors, resilience), the routing strategy, the
+/// consensus rule, limits, resilience policies and the budget. `LoadConfigFile` reads it and
+/// builds everything it describes; `MultiLLMOrchestrator::Create(OrchestratorConfig)` turns the
+/// result into a running orchestrator. docs/CONFIG.md documents every key;
+/// examples/config/prsm.json is a complete file.
+///
+/// Keys are never written in the file: a provider names the environment variable that holds its
+/// key (`api_key_env`); an `api_key` key is refused. Durations are strings: "250ms", "2s",
+/// "1.5m", "1h".
+///
+/// Thread safety: the functions are reentrant and keep no state; `ConfigLoadOptions::getenv` is
+/// called on the calling thread only, during the call. The result is a plain value (its
+/// providers are immutable and shareable).
+/// Lifetime: the result owns what it describes; the orchestrator created from it shares the
+/// providers, strategy and rule.
+/// Errors: kNotFound when the file is missing or unreadable (the message names the path);
+/// kInvalidArgument for everything else, the message always
+/// `<file>: <JSON path, e.g. $.models[2].price.input_per_mtok>: expected <what>, got <what>`
+/// (an unknown key names itself and lists the allowed ones; a provider whose key variable is unset
+/// while `require_keys` is true names the variable, never a key). No exception escapes.
 #ifndef PRSM_CONFIG_H_
 #define PRSM_CONFIG_H_
 
@@ -63,8 +64,10 @@ struct ProviderInfo {
 struct OrchestratorConfig {
   std::string source;           ///< The file name (or the name given to ParseConfig).
   OrchestratorOptions options;  ///< Everything the file sets; host callbacks left empty.
+  /// The providers the file describes, created, in the file's order.
   std::vector<std::shared_ptr<const Provider>> providers;
   std::vector<ProviderInfo> provider_info;  ///< Same order as `providers`.
+  /// The models, in the file's order (the host's preference order).
   std::vector<ModelSpec> models;
 };
 
