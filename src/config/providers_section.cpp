@@ -29,7 +29,9 @@ class MissingKeyProvider final : public Provider {
       : inner_(std::move(inner)), variable_(std::move(variable)) {}
   std::string_view id() const noexcept override { return inner_->id(); }
   Result<HttpRequest> BuildRequest(const CompletionRequest& /*request*/) const override {
-    return Error(ErrorCode::kUnauthenticated, fmt::format("no API key: ${} is not set", variable_))
+    return Error(ErrorCode::kUnauthenticated,
+                 variable_.empty() ? std::string("no API key, and no api_key_env names one")
+                                   : fmt::format("no API key: ${} is not set", variable_))
         .WithProvider(std::string(inner_->id()));
   }
   Result<Completion> ParseResponse(const HttpResponse& response) const override {
