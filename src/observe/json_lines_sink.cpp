@@ -48,7 +48,7 @@ std::string Timestamp(std::chrono::system_clock::time_point time) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
-  const std::time_t t = static_cast<std::time_t>(seconds.count());
+  const auto t = static_cast<std::time_t>(seconds.count());
   std::tm utc{};
   gmtime_r(&t, &utc);
   char date[32];

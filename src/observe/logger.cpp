@@ -44,7 +44,7 @@ void RedactBearer(std::string& text) {
     copied = end;
   }
   if (copied == 0) return;
-  out.append(text, copied, std::string::npos);
+  out.append(text.substr(copied));
   text = std::move(out);
 }
 
@@ -101,7 +101,10 @@ void Logger::Log(LogLevel level, std::string message,
         std::string line = record.message + " [";
         bool first = true;
         for (const auto& [name, value] : record.fields) {
-          line += (first ? "" : " ") + name + "=" + value;
+          if (!first) line += ' ';
+          line += name;
+          line += '=';
+          line += value;
           first = false;
         }
         line += ']';
