@@ -22,15 +22,19 @@ ObserverHub::~ObserverHub() {
 }
 
 void ObserverHub::Publish(ObserverEvent event) {
+  bool was_empty = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (queue_.size() >= capacity_) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
+    was_empty = queue_.empty();
     queue_.push_back(std::move(event));
   }
-  wake_.notify_one();
+  // The observer thread only waits on an empty queue (it checks under the lock), so only the
+  // first event after it emptied the queue needs to wake it: no futex call for the others.
+  if (was_empty) wake_.notify_one();
 }
 
 void ObserverHub::Run() {
