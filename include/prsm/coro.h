@@ -142,11 +142,15 @@ class Latch {
 /// resumes the coroutine with the Result. Use it once, right away (`co_await Process(...)`).
 class [[nodiscard]] ProcessAwaiter {
  public:
+  /// Keeps the query to send; `orchestrator` must outlive the await.
   ProcessAwaiter(MultiLLMOrchestrator& orchestrator, Query query)
       : orchestrator_(&orchestrator), query_(std::move(query)) {}
 
+  /// Always false: the query is sent when the coroutine suspends.
   bool await_ready() const noexcept { return false; }
 
+  /// Submits the query and parks `waiter`; returns false (no suspension) when the answer is
+  /// already in.
   bool await_suspend(std::coroutine_handle<> waiter) {
     // A local owner: after a successful Park() the coroutine (and this awaiter in its frame)
     // may already be running, or gone, on the loop thread.
@@ -158,6 +162,7 @@ class [[nodiscard]] ProcessAwaiter {
     return rendezvous->Park(waiter);
   }
 
+  /// The answer, or the error that ended the request.
   prsm::Result<Response> await_resume() noexcept { return rendezvous_->Take(); }
 
  private:
@@ -186,7 +191,9 @@ class ResponseStream {
   };
 
  public:
+  /// Takes over `other`'s request; the moved-from stream owns none.
   ResponseStream(ResponseStream&&) noexcept = default;
+  /// Cancels this stream's request if still running, then takes over `other`'s.
   ResponseStream& operator=(ResponseStream&& other) noexcept {
     if (this != &other) {
       handle_.Cancel();
@@ -209,11 +216,14 @@ class ResponseStream {
   /// completed and every event was read; then Result() is ready).
   class [[nodiscard]] NextAwaiter {
    public:
+    /// Made by Next(); reads the stream's shared state.
     explicit NextAwaiter(State* state) : state_(state) {}
+    /// True when an event is queued or the stream has ended.
     bool await_ready() noexcept {
       std::lock_guard<std::mutex> lock(state_->mutex);
       return Ready();
     }
+    /// Parks `waiter` until an event or the end; false when one arrived meanwhile.
     bool await_suspend(std::coroutine_handle<> waiter) noexcept {
       std::lock_guard<std::mutex> lock(state_->mutex);
       if (Ready()) return false;  // an event or the end came in since await_ready
@@ -221,6 +231,7 @@ class ResponseStream {
       state_->waiting_for_result = false;
       return true;
     }
+    /// The next event, or nullopt once the stream has ended.
     std::optional<StreamEvent> await_resume() {
       std::lock_guard<std::mutex> lock(state_->mutex);
       if (state_->events.empty()) return std::nullopt;
@@ -238,11 +249,14 @@ class ResponseStream {
   /// cost) or its error. Events not yet read stay readable with Next().
   class [[nodiscard]] ResultAwaiter {
    public:
+    /// Made by Result(); reads the stream's shared state.
     explicit ResultAwaiter(State* state) : state_(state) {}
+    /// True once the request has completed.
     bool await_ready() noexcept {
       std::lock_guard<std::mutex> lock(state_->mutex);
       return state_->result.has_value();
     }
+    /// Parks `waiter` until the request completes; false when it already has.
     bool await_suspend(std::coroutine_handle<> waiter) noexcept {
       std::lock_guard<std::mutex> lock(state_->mutex);
       if (state_->result.has_value()) return false;
@@ -260,7 +274,9 @@ class ResponseStream {
     State* state_;
   };
 
+  /// `co_await stream.Next()`: the next event, or nullopt at the end (see NextAwaiter).
   NextAwaiter Next() { return NextAwaiter(state_.get()); }
+  /// `co_await stream.Result()`: the request's Response or error (see ResultAwaiter).
   ResultAwaiter Result() { return ResultAwaiter(state_.get()); }
 
  private:
@@ -362,9 +378,12 @@ class TaskPromise<void> : public TaskPromiseBase {
 template <typename T = void>
 class [[nodiscard]] Task {
  public:
+  /// The promise type the compiler uses for a coroutine returning Task<T>.
   using promise_type = coro_detail::TaskPromise<T>;
 
+  /// Takes over `other`'s coroutine; `other` is left empty.
   Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  /// Destroys this task's coroutine (if any), then takes over `other`'s.
   Task& operator=(Task&& other) noexcept {
     if (this != &other) {
       if (handle_) handle_.destroy();
@@ -378,14 +397,19 @@ class [[nodiscard]] Task {
     if (handle_) handle_.destroy();
   }
 
+  /// What `co_await task` awaits: starts the task and yields its value when it ends.
   class Awaiter {
    public:
+    /// Made by `operator co_await`.
     explicit Awaiter(std::coroutine_handle<promise_type> handle) : handle_(handle) {}
+    /// True when the task has already ended (or is empty).
     bool await_ready() const noexcept { return !handle_ || handle_.done(); }
+    /// Starts the task; it resumes `awaiting` when it ends.
     std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
       handle_.promise().continuation_ = awaiting;
       return handle_;  // start the task; it transfers back to `awaiting` when it ends
     }
+    /// The task's value.
     T await_resume() { return handle_.promise().TakeValue(); }
 
    private:
@@ -393,6 +417,7 @@ class [[nodiscard]] Task {
   };
   /// Runs the task to its end and yields its value. Await a Task once.
   Awaiter operator co_await() && noexcept { return Awaiter(handle_); }
+  /// The same, for a task named in a variable.
   Awaiter operator co_await() & noexcept { return Awaiter(handle_); }
 
  private:
