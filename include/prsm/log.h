@@ -40,9 +40,13 @@ using LogSink = std::function<void(LogLevel level, std::string_view message)>;
 /// One structured diagnostic. `fields` carry the context as text: e.g. request_id, trace_id,
 /// model, provider, attempt, error_code, delay_ms. Already redacted when a sink sees it.
 struct LogRecord {
+  /// Its severity.
   LogLevel level = LogLevel::kInfo;
+  /// The line for people (redacted).
   std::string message;
+  /// The context, by field name (redacted).
   std::map<std::string, std::string> fields;
+  /// When it was logged (wall clock).
   std::chrono::system_clock::time_point time;
 };
 

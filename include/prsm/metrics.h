@@ -43,16 +43,21 @@ PRSM_EXPORT const std::vector<double>& DefaultLatencyBuckets();
 
 /// One model's counters since the orchestrator was created.
 struct ModelMetrics {
+  /// The id of the provider that serves it.
   std::string provider;
   /// Requests that made at least one attempt of this model (counted when they finish).
   std::uint64_t requests = 0;
+  /// Attempts that answered.
   std::uint64_t attempts_succeeded = 0;
+  /// Attempts that failed (transport, HTTP or parse error).
   std::uint64_t attempts_failed = 0;
+  /// Attempts prsm stopped (decided without them, or the host cancelled).
   std::uint64_t attempts_cancelled = 0;
   /// Failed attempts by the error's code.
   std::map<ErrorCode, std::uint64_t> errors;
   /// Tokens of every attempt (input, output, cached_input, cache_write, reasoning).
   Usage tokens;
+  /// USD spent on its attempts, at its list prices.
   double cost_usd = 0.0;
   /// Latency of attempts that answered or failed (cancelled ones say nothing about the model).
   HistogramSnapshot latency;
@@ -63,18 +68,30 @@ struct ModelMetrics {
 /// Everything metrics() reports.
 struct MetricsSnapshot {
   std::map<std::string, ModelMetrics> models;  ///< By registered model name.
+  /// Requests that completed with an answer.
   std::uint64_t requests_succeeded = 0;
   std::uint64_t requests_failed = 0;  ///< Including cancelled and rejected by admission.
+  /// Requests admitted and not yet completed.
   std::size_t in_flight = 0;
+  /// Attempts started, every model.
   std::uint64_t attempts = 0;
+  /// USD spent, every model.
   double cost_usd = 0.0;
+  /// Retry attempts started.
   std::uint64_t retries = 0;
+  /// Retries not made: over the RetryBudget.
   std::uint64_t retries_refused = 0;
+  /// Hedge attempts started.
   std::uint64_t hedges = 0;
+  /// Attempts not sent because a circuit was open.
   std::uint64_t circuit_rejections = 0;
+  /// Attempts that waited for, or failed on, a client-side rate limit.
   std::uint64_t rate_limited = 0;
+  /// Attempts not sent for lack of budget.
   std::uint64_t budget_refusals = 0;
+  /// Requests handed to the EscalationHandler.
   std::uint64_t escalations = 0;
+  /// Observer events dropped because the observer queue was full.
   std::uint64_t observer_events_dropped = 0;
   /// Every breaker that has seen an attempt (as MultiLLMOrchestrator::circuits()).
   std::vector<CircuitStatus> circuits;

@@ -77,6 +77,7 @@ PRSM_EXPORT std::string_view ToString(EventKind kind) noexcept;
 
 /// One event. Fields a kind does not use keep their defaults (see EventKind).
 struct ObserverEvent {
+  /// What happened; it says which of the fields below are set.
   EventKind kind = EventKind::kRequestFinished;
   /// When it happened (wall clock).
   std::chrono::system_clock::time_point time;
@@ -86,8 +87,12 @@ struct ObserverEvent {
   std::string trace_id;
   /// The attempt's span id (Attempt::span_id), for attempt events; 16 hex digits.
   std::string span_id;
+  /// The registered model name (attempt, retry, hedge and budget events; the answering
+  /// model for kRequestFinished and kConsensusReached).
   std::string model;
+  /// The provider id of `model`.
   std::string provider;
+  /// The plan stage the attempt belongs to (PlanStage index).
   std::size_t stage = 0;
   /// Index of the attempt in Response::attempts (their start order).
   std::size_t attempt_index = 0;
@@ -97,14 +102,22 @@ struct ObserverEvent {
   bool hedge = false;
   /// kAttemptFinished.
   std::optional<Attempt::Outcome> outcome;
+  /// kAttemptFinished (failed or cancelled), kBudgetExhausted, kEscalated (kNoConsensus and
+  /// why), kRequestFinished on failure.
   std::optional<Error> error;
+  /// kAttemptFinished: the attempt's tokens; kRequestFinished: the request's.
   Usage usage;
+  /// kAttemptFinished: the attempt's cost; kRequestFinished: the request's.
   double cost_usd = 0.0;
+  /// kAttemptFinished: the attempt's latency; kRequestFinished: the request's.
   std::chrono::microseconds latency{0};
   /// kRetryScheduled: the backoff before the retry.
   std::chrono::milliseconds delay{0};
+  /// kRouteDecided: the plan and why.
   std::optional<RouteReport> route;
+  /// kConsensusReached: how the answers agreed.
   std::optional<ConsensusReport> consensus;
+  /// kCircuitChanged: which breaker, from and to which state, and why.
   std::optional<CircuitEvent> circuit;
 };
 

@@ -69,6 +69,7 @@ enum class ExecutorBackend : std::uint8_t {
 struct Budget {
   /// USD that may be spent in any `window`; unset = no cap.
   std::optional<double> usd;
+  /// The sliding window `usd` applies to (default: one hour).
   std::chrono::seconds window{std::chrono::hours(1)};
 };
 
@@ -92,6 +93,7 @@ struct OrchestratorOptions {
   std::chrono::milliseconds first_token_timeout{std::chrono::seconds(30)};
   /// Streaming: an attempt that receives no bytes for this long fails (kDeadlineExceeded).
   std::chrono::milliseconds stream_idle_timeout{std::chrono::seconds(30)};
+  /// Which event-loop implementation runs the transfers.
   ExecutorBackend executor = ExecutorBackend::kDefault;
   /// Connections open at once to one host; more transfers wait for a free one (0 = no cap).
   long max_connections_per_host = 64;
@@ -186,21 +188,32 @@ class PRSM_EXPORT RequestHandle {
 
 /// Running totals of one model.
 struct ModelTotals {
+  /// Attempts started.
   std::uint64_t attempts = 0;
+  /// Attempts that answered.
   std::uint64_t succeeded = 0;
+  /// Attempts that failed.
   std::uint64_t failed = 0;
+  /// Attempts prsm stopped.
   std::uint64_t cancelled = 0;
+  /// Tokens of every attempt.
   Usage usage;
+  /// USD spent on its attempts.
   double cost_usd = 0.0;
 };
 
 /// Running totals since creation: the aggregate cost report.
 struct OrchestratorStats {
+  /// Requests submitted (Submit, Stream, Process).
   std::uint64_t submitted = 0;
+  /// Requests that completed with an answer.
   std::uint64_t succeeded = 0;
   std::uint64_t failed = 0;  ///< Including cancelled and rejected by admission.
+  /// Requests admitted and not yet completed.
   std::size_t in_flight = 0;
+  /// Attempts started, every model.
   std::uint64_t attempts = 0;
+  /// USD spent, every model.
   double cost_usd = 0.0;
   std::uint64_t escalated = 0;        ///< Requests handed to the EscalationHandler.
   std::uint64_t budget_refusals = 0;  ///< Attempts not sent for lack of budget.
@@ -215,9 +228,11 @@ struct OrchestratorStats {
   /// rate-limit waits), as the loop saw them at the end of its last pass (a moment behind).
   /// Both return to 0 once every request has completed: a leak check (bench/soak.cpp).
   std::size_t open_transfers = 0;
+  /// Loop timers pending (see `open_transfers`).
   std::size_t pending_timers = 0;
   /// Observer events dropped because the observer queue was full (prsm/observer.h).
   std::uint64_t observer_events_dropped = 0;
+  /// Totals by registered model name.
   std::map<std::string, ModelTotals> by_model;
 };
 
