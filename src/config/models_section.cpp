@@ -168,6 +168,7 @@ Result<void> ReadRetryPolicy(const ObjectReader& object, RetryPolicy& policy) {
     if (auto r = object.Read("retry_on", names); !r) return r;
     std::vector<ErrorCode> codes;
     std::vector<std::string_view> allowed;
+    allowed.reserve(kRetryableCodes.size());
     for (const auto& [name, code] : kRetryableCodes) allowed.push_back(name);
     for (std::size_t i = 0; i < names.size(); ++i) {
       auto found = std::find_if(kRetryableCodes.begin(), kRetryableCodes.end(),
