@@ -334,7 +334,8 @@ void Request::Launch(std::size_t index) {
   attempt.pass = *pass;
   attempt.launched = true;
   attempt.started = now;
-  attempt.record.started_after = Elapsed();
+  // From the same instant as `started`, so started_after + latency is exactly when it ended.
+  attempt.record.started_after = duration_cast<microseconds>(now - started_);
   if (auto refused = ReserveBudget(attempt)) {
     host_.PostAttemptResult(id_, index, std::move(*refused));
     return;
