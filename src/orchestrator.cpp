@@ -249,6 +249,16 @@ class MultiLLMOrchestrator::Impl final : public internal::RequestHost {
     const OrchestratorStats totals = stats();
     MetricsSnapshot snapshot;
     snapshot.models = metrics_.Snapshot();
+    // Attempt counts, tokens and cost are kept once, in the totals (RecordAttemptEnded).
+    for (auto& [model, metrics] : snapshot.models) {
+      const auto it = totals.by_model.find(model);
+      if (it == totals.by_model.end()) continue;
+      metrics.attempts_succeeded = it->second.succeeded;
+      metrics.attempts_failed = it->second.failed;
+      metrics.attempts_cancelled = it->second.cancelled;
+      metrics.tokens = it->second.usage;
+      metrics.cost_usd = it->second.cost_usd;
+    }
     snapshot.requests_succeeded = totals.succeeded;
     snapshot.requests_failed = totals.failed;
     snapshot.in_flight = totals.in_flight;

@@ -33,25 +33,15 @@ ModelMetrics& MetricsRegistry::Model(const std::string& model, const std::string
 }
 
 void MetricsRegistry::RecordAttemptEnded(const Attempt& record) {
+  // Counts, tokens and cost are the orchestrator's ModelTotals, which metrics() copies in.
   const double seconds = std::chrono::duration<double>(record.latency).count();
   std::lock_guard<std::mutex> lock(mutex_);
   ModelMetrics& metrics = Model(record.model, record.provider);
-  switch (record.outcome) {
-    case Attempt::Outcome::kSucceeded:
-      ++metrics.attempts_succeeded;
-      Observe(metrics.latency, seconds);
-      break;
-    case Attempt::Outcome::kFailed:
-      ++metrics.attempts_failed;
-      ++metrics.errors[record.error ? record.error->code() : ErrorCode::kUnknown];
-      Observe(metrics.latency, seconds);
-      break;
-    case Attempt::Outcome::kCancelled:
-      ++metrics.attempts_cancelled;
-      break;
+  if (record.outcome == Attempt::Outcome::kCancelled) return;  // says nothing of the model
+  if (record.outcome == Attempt::Outcome::kFailed) {
+    ++metrics.errors[record.error ? record.error->code() : ErrorCode::kUnknown];
   }
-  metrics.tokens += record.usage;
-  metrics.cost_usd += record.cost_usd;
+  Observe(metrics.latency, seconds);
 }
 
 void MetricsRegistry::RecordFirstToken(const std::string& model, const std::string& provider,

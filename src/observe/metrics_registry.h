@@ -25,7 +25,8 @@ HistogramSnapshot EmptyHistogram();
 
 class MetricsRegistry {
  public:
-  /// `record` is final (outcome, error, usage, cost, latency).
+  /// `record` is final: its error code and latency. Attempt counts, tokens and cost are kept
+  /// once, in the orchestrator's ModelTotals, and merged in by MultiLLMOrchestrator::metrics().
   void RecordAttemptEnded(const Attempt& record);
   /// A stream's first content arrived `elapsed` after its attempt started.
   void RecordFirstToken(const std::string& model, const std::string& provider,
@@ -33,7 +34,7 @@ class MetricsRegistry {
   /// A finished request made at least one attempt of `model` (called once per model).
   void RecordModelRequest(const std::string& model, const std::string& provider);
 
-  /// The per model part of a MetricsSnapshot.
+  /// The per model part of a MetricsSnapshot, without what ModelTotals holds.
   std::map<std::string, ModelMetrics> Snapshot() const;
 
  private:
